@@ -1,0 +1,133 @@
+/**
+ * What the API layer asks of the kernel. The gRPC handlers translate requests into these calls
+ * and their results (or `GoferError`s, `StoreError`s, `AuthError`s by `code`) into responses, so
+ * nothing here knows about gRPC.
+ */
+import type { PipelineConfig } from '../../sdk/config/pipeline-config.js';
+import type {
+  GoferEvent,
+  Initiator,
+  Namespace,
+  Pipeline,
+  PipelineConfigVersion,
+  Run,
+  TaskRun,
+} from '../contracts/model.js';
+import type { Page } from '../contracts/state-store.js';
+import type { LogStream } from '../logs/log-framing.js';
+
+export interface NamespaceService {
+  list(page?: Page): Promise<Namespace[]>;
+  get(id: string): Promise<Namespace>;
+  create(ns: { id: string; name: string; description: string }): Promise<Namespace>;
+  update(id: string, patch: { name?: string; description?: string }): Promise<Namespace>;
+  /** Cancels the namespace's runs in flight, then deletes it and everything in it. */
+  delete(id: string): Promise<void>;
+}
+
+export interface PipelineService {
+  list(namespace: string, page?: Page): Promise<Pipeline[]>;
+  get(namespace: string, id: string): Promise<Pipeline>;
+  /**
+   * Validates `config` (INVALID_ARGUMENT naming the offending task ids) and the scheduler's
+   * ability to run its tasks, then stores it as the next version.
+   */
+  register(namespace: string, config: PipelineConfig): Promise<PipelineConfigVersion>;
+  deploy(namespace: string, id: string, version: number): Promise<PipelineConfigVersion>;
+  enable(namespace: string, id: string): Promise<Pipeline>;
+  disable(namespace: string, id: string): Promise<Pipeline>;
+  /** Cancels the pipeline's runs in flight, then deletes it with its configs and runs. */
+  delete(namespace: string, id: string): Promise<void>;
+  listConfigs(namespace: string, id: string, page?: Page): Promise<PipelineConfigVersion[]>;
+  /** Version 0 means the live version. */
+  getConfig(namespace: string, id: string, version: number): Promise<PipelineConfigVersion>;
+}
+
+export interface StartRunRequest {
+  namespace: string;
+  pipeline: string;
+  variables: Record<string, string>;
+  initiator: Initiator;
+}
+
+export interface RunService {
+  /** Creates the run on the live config version; it starts now or waits QUEUED for a slot. */
+  start(req: StartRunRequest): Promise<Run>;
+  get(namespace: string, pipeline: string, id: number): Promise<Run>;
+  list(namespace: string, pipeline: string, page?: Page): Promise<Run[]>;
+  /** Resolves once the cancel is recorded; the run reaches CANCELLED shortly after. */
+  cancel(namespace: string, pipeline: string, id: number, reason: string): Promise<Run>;
+  /** Cancels every run of the pipeline that is not complete; returns their ids. */
+  cancelAll(namespace: string, pipeline: string, reason: string): Promise<number[]>;
+  /** Starts a new run with the same variables on the same config version. */
+  retry(namespace: string, pipeline: string, id: number, initiator: Initiator): Promise<Run>;
+  listTaskRuns(namespace: string, pipeline: string, run: number): Promise<TaskRun[]>;
+  getTaskRun(namespace: string, pipeline: string, run: number, task: string): Promise<TaskRun>;
+  cancelTaskRun(
+    namespace: string,
+    pipeline: string,
+    run: number,
+    task: string,
+    reason: string,
+  ): Promise<TaskRun>;
+}
+
+export interface LogChunk {
+  task: string;
+  stream: LogStream;
+  data: Buffer;
+}
+
+export interface LogService {
+  /**
+   * Yields the task's output as stored. With `follow`, keeps yielding live output until the task
+   * run is complete and everything has been read. A task that never started yields nothing and
+   * ends at once. Rejects with NOT_FOUND or FAILED_PRECONDITION (logs expired).
+   */
+  taskLogs(
+    namespace: string,
+    pipeline: string,
+    run: number,
+    task: string,
+    opts: { follow: boolean; signal?: AbortSignal },
+  ): AsyncIterable<LogChunk>;
+  /** All tasks of a run, interleaved as they arrive when following. */
+  runLogs(
+    namespace: string,
+    pipeline: string,
+    run: number,
+    opts: { follow: boolean; signal?: AbortSignal },
+  ): AsyncIterable<LogChunk>;
+}
+
+export interface EventService {
+  get(id: number): Promise<GoferEvent>;
+  /**
+   * Stored events after `afterId` (oldest first), or newest first with `reverse`; with `follow`,
+   * then every new event as it is emitted, without gaps or duplicates, until `signal` aborts.
+   */
+  list(opts: {
+    afterId?: number;
+    reverse?: boolean;
+    follow?: boolean;
+    limit?: number;
+    signal?: AbortSignal;
+  }): AsyncIterable<GoferEvent>;
+}
+
+export interface SystemInfo {
+  version: string;
+  devMode: boolean;
+  scheduler: string;
+  stateStore: string;
+  auth: string;
+}
+
+export interface KernelServices {
+  namespaces: NamespaceService;
+  pipelines: PipelineService;
+  runs: RunService;
+  logs: LogService;
+  events: EventService;
+  system(): SystemInfo;
+}

@@ -1,0 +1,118 @@
+/**
+ * The service configuration. Sources, later winning: built-in defaults, the TOML file
+ * (`--config`, else `GOFER_CONFIG`, else `/etc/gofer/gofer.toml` when it exists), then
+ * environment variables named `GOFER_` + the key path upper-cased with `__` between levels
+ * (`GOFER_SCHEDULER__ENGINE=docker`, `GOFER_SERVER__ADDRESS=127.0.0.1:9000`). Durations are
+ * strings such as "10s". See docs/configuration.md.
+ */
+export interface KernelConfig {
+  /** Every file Gofer writes lives under this directory. */
+  data_dir: string;
+  /** Development mode: plain text API off loopback, the allow-all auth plugin, pretty logs. */
+  dev_mode: boolean;
+  log_level: 'trace' | 'debug' | 'info' | 'warn' | 'error';
+  server: {
+    /** `host:port` of the gRPC API; loopback by default. */
+    address: string;
+    /** PEM files; without them the API speaks plain text, allowed only on loopback or in dev mode. */
+    tls_cert: string;
+    tls_key: string;
+    /** How long shutdown waits for calls in flight. */
+    shutdown_timeout: string;
+  };
+  runs: {
+    /** Runs in flight at once across all pipelines; 0 means unlimited. */
+    global_parallelism: number;
+    /** Tasks of one run running at once when the pipeline sets no `task_concurrency`. */
+    task_concurrency: number;
+    /** Time between SIGTERM and SIGKILL when a task is cancelled or times out. */
+    cancel_grace: string;
+    /** Task logs are deleted once a run has this many newer runs. */
+    log_retention_runs: number;
+    /** Events older than this are deleted. */
+    event_retention: string;
+    /** Config versions kept per pipeline (the live one and ones runs refer to are always kept). */
+    config_versions_kept: number;
+    /** Remove a task's container once its run is complete. */
+    remove_finished_workloads: boolean;
+  };
+  scheduler: {
+    /** Which scheduler plugin runs tasks: `docker`, or `inprocess` (no engine; for tests). */
+    engine: string;
+    docker: {
+      /** Engine socket; `DOCKER_HOST` style `unix://` or a path. */
+      socket: string;
+      /** `host` or `none`. */
+      network_mode: string;
+      /** A pull that has not finished by then fails the task, naming the image. */
+      pull_timeout: string;
+      /**
+       * Registries the scheduler may pull from. An image from any other registry is refused
+       * unless present locally; add e.g. `docker.io` to allow Docker Hub.
+       */
+      pull_registries: string[];
+    };
+    [engine: string]: unknown;
+  };
+  state_store: {
+    engine: string;
+    sqlite: {
+      /** Defaults to `<data_dir>/gofer.db`. */
+      path: string;
+      busy_timeout: string;
+    };
+    [engine: string]: unknown;
+  };
+  auth: {
+    /** Ignored in dev mode, which always uses `allow-all`. */
+    engine: string;
+    [engine: string]: unknown;
+  };
+  plugins: {
+    /** Extra plugin directories to load, each holding a `gofer-plugin.json`. */
+    paths: string[];
+  };
+}
+
+export function defaultConfig(): KernelConfig {
+  return {
+    data_dir: defaultDataDir(),
+    dev_mode: false,
+    log_level: 'info',
+    server: {
+      address: '127.0.0.1:8080',
+      tls_cert: '',
+      tls_key: '',
+      shutdown_timeout: '15s',
+    },
+    runs: {
+      global_parallelism: 200,
+      task_concurrency: 8,
+      cancel_grace: '10s',
+      log_retention_runs: 50,
+      event_retention: '720h',
+      config_versions_kept: 10,
+      remove_finished_workloads: true,
+    },
+    scheduler: {
+      engine: 'docker',
+      docker: {
+        socket: '/var/run/docker.sock',
+        network_mode: 'host',
+        pull_timeout: '2m',
+        pull_registries: ['localhost', '127.0.0.1', '[::1]'],
+      },
+    },
+    state_store: {
+      engine: 'sqlite',
+      sqlite: { path: '', busy_timeout: '5s' },
+    },
+    auth: { engine: 'token' },
+    plugins: { paths: [] },
+  };
+}
+
+function defaultDataDir(): string {
+  const home = process.env.HOME ?? '/tmp';
+  return process.getuid?.() === 0 ? '/var/lib/gofer' : `${home}/.local/share/gofer`;
+}
