@@ -1,7 +1,16 @@
 // Compiles the TypeScript sources into dist/ and copies the assets that live beside them
 // (plugin manifests), so that dist/ mirrors the source tree.
 import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, readdirSync, statSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  readdirSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -26,3 +35,26 @@ function copyAssets(dir) {
   }
 }
 for (const dir of assetDirs) if (existsSync(join(root, dir))) copyAssets(join(root, dir));
+
+// The Docker scheduler's log wrapper is a static C program that runs inside task containers.
+// It is built only where gcc exists and only when its source changed; without it the Docker
+// scheduler refuses to start and says how to build it.
+function buildLogwrap() {
+  const src = join(root, 'schedulers', 'docker', 'logwrap', 'logwrap.c');
+  if (!existsSync(src)) return;
+  const outDir = join(root, 'dist', 'schedulers', 'docker', 'logwrap');
+  const out = join(outDir, 'logwrap');
+  const stamp = `${out}.sha256`;
+  const hash = createHash('sha256').update(readFileSync(src)).digest('hex');
+  if (existsSync(out) && existsSync(stamp) && readFileSync(stamp, 'utf8') === hash) return;
+  try {
+    execFileSync('gcc', ['--version'], { stdio: 'ignore' });
+  } catch {
+    console.warn('build: gcc not found; skipping the Docker log wrapper (apt-get install gcc)');
+    return;
+  }
+  mkdirSync(outDir, { recursive: true });
+  execFileSync('gcc', ['-static', '-O2', '-Wall', '-Wextra', '-o', out, src], { stdio: 'inherit' });
+  writeFileSync(stamp, hash);
+}
+buildLogwrap();
