@@ -1,0 +1,67 @@
+/**
+ * Who may call what: every RPC of the gofer.v1 API, by full path, with the scope the auth plugin
+ * checks and where the request names its namespace. A method missing here is refused at server
+ * start (see `missingAccessEntries`), so a new RPC cannot ship without a decision about access.
+ */
+import type { AccessRequest } from '../contracts/auth.js';
+
+export interface MethodAccess {
+  scope: AccessRequest['scope'];
+  /** Reads the namespace the call acts on; only for `namespace` scope. */
+  namespace?: (request: Record<string, unknown>) => unknown;
+}
+
+const inNamespaceField: MethodAccess = {
+  scope: 'namespace',
+  namespace: (req) => req.namespace,
+};
+const management: MethodAccess = { scope: 'management' };
+const anyone: MethodAccess = { scope: 'any' };
+
+function service(name: string, methods: Record<string, MethodAccess>) {
+  return Object.entries(methods).map(([method, access]) => [`/gofer.v1.${name}/${method}`, access]);
+}
+
+export const METHOD_ACCESS: ReadonlyMap<string, MethodAccess> = new Map(
+  [
+    service('SystemService', { GetSystemInfo: anyone }),
+    service('NamespaceService', {
+      // The list shows namespace names only; reading one needs a grant to it.
+      List: anyone,
+      Get: { scope: 'namespace', namespace: (req) => req.id },
+      Create: management,
+      Update: management,
+      Delete: management,
+    }),
+    service('PipelineService', {
+      List: inNamespaceField,
+      Get: inNamespaceField,
+      Register: inNamespaceField,
+      Deploy: inNamespaceField,
+      Enable: inNamespaceField,
+      Disable: inNamespaceField,
+      Delete: inNamespaceField,
+      ListConfigs: inNamespaceField,
+      GetConfig: inNamespaceField,
+    }),
+    service('RunService', {
+      Start: inNamespaceField,
+      Get: inNamespaceField,
+      List: inNamespaceField,
+      Cancel: inNamespaceField,
+      CancelAll: inNamespaceField,
+      Retry: inNamespaceField,
+      ListTaskRuns: inNamespaceField,
+      GetTaskRun: inNamespaceField,
+      CancelTaskRun: inNamespaceField,
+    }),
+    service('LogService', { TaskRunLogs: inNamespaceField, RunLogs: inNamespaceField }),
+    // Events span namespaces: the stream drops the ones the caller holds no grant to.
+    service('EventService', { GetEvent: anyone, ListEvents: anyone }),
+  ].flat() as [string, MethodAccess][],
+);
+
+/** Full paths of methods in `paths` that the table does not cover. */
+export function missingAccessEntries(paths: Iterable<string>): string[] {
+  return [...paths].filter((path) => !METHOD_ACCESS.has(path));
+}
