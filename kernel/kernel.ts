@@ -1,0 +1,242 @@
+import 'reflect-metadata';
+import { mkdirSync } from 'node:fs';
+import {
+  container as rootContainer,
+  instanceCachingFactory,
+  type DependencyContainer,
+} from 'tsyringe';
+import type { Logger as PinoLogger } from 'pino';
+import { parseDuration } from '../sdk/config/duration.js';
+import { ApiServer } from './api/api-server.js';
+import type { KernelServices } from './api/kernel-services.js';
+import type { KernelConfig } from './config/kernel-config.js';
+import { AUTH, type Auth } from './contracts/auth.js';
+import { LOGGER } from './contracts/logger.js';
+import { SCHEDULER, type Scheduler } from './contracts/scheduler.js';
+import { STATE_STORE, type StateStore } from './contracts/state-store.js';
+import { EventBus } from './events/event-bus.js';
+import { createLogger } from './logging/create-logger.js';
+import { LogPaths } from './logs/log-paths.js';
+import { TaskLogService } from './logs/log-service.js';
+import { NamespaceRegistry } from './namespaces/namespace-registry.js';
+import { PipelineRegistry } from './pipelines/pipeline-registry.js';
+import { builtinPluginDirs } from './plugins/builtin-plugins.js';
+import { PluginHost, type PluginSelection } from './plugins/plugin-host.js';
+import { RunOrchestrator } from './runs/run-orchestrator.js';
+import { KERNEL_VERSION } from './version.js';
+
+/** Injection tokens for the kernel's own services, beside the plugin contracts' tokens. */
+export const KERNEL_CONFIG = Symbol.for('gofer.kernel.Config');
+export const INSTALLATION_ID = Symbol.for('gofer.kernel.InstallationId');
+
+const EVENT_PRUNE_INTERVAL_MS = 60 * 60 * 1000;
+
+export interface KernelOptions {
+  /** A logger to use instead of one made from the config (tests pass a quiet one). */
+  logger?: PinoLogger;
+}
+
+/**
+ * One Gofer kernel: its own DI container, its plugins, its run orchestration and its API. Two
+ * kernels can live in one process; nothing here is global.
+ */
+export class Kernel {
+  private pruneTimer?: NodeJS.Timeout;
+  private stopping?: Promise<void>;
+
+  private constructor(
+    readonly config: KernelConfig,
+    readonly container: DependencyContainer,
+    private readonly api: ApiServer,
+    /** `host:port` the API listens on. */
+    readonly address: string,
+  ) {}
+
+  static async start(config: KernelConfig, opts: KernelOptions = {}): Promise<Kernel> {
+    mkdirSync(config.data_dir, { recursive: true });
+    const logger =
+      opts.logger ??
+      createLogger({ level: config.log_level, pretty: config.dev_mode ? undefined : false });
+    const container = rootContainer.createChildContainer();
+    container.register(KERNEL_CONFIG, { useValue: config });
+    container.register(LOGGER, { useValue: logger });
+
+    // Plugins first: everything else is built on the contracts they provide.
+    const host = new PluginHost(KERNEL_VERSION, logger, config.data_dir, config.dev_mode);
+    host.discover([...builtinPluginDirs(), ...config.plugins.paths]);
+    const created = await host.createAll(pluginSelections(config));
+    container.register(STATE_STORE, { useValue: created.get('state-store')!.instance });
+    container.register(AUTH, { useValue: created.get('auth')!.instance });
+    container.register(SCHEDULER, { useValue: created.get('scheduler')!.instance });
+
+    const store = container.resolve<StateStore>(STATE_STORE);
+    container.register(INSTALLATION_ID, { useValue: await store.installationId() });
+    registerKernelServices(container);
+
+    const runs = container.resolve(RunOrchestrator);
+    await runs.reconcile();
+
+    const services = container.resolve<KernelServices>(KERNEL_SERVICES);
+    const api = new ApiServer({
+      kernel: services,
+      auth: container.resolve<Auth>(AUTH),
+      server: config.server,
+      devMode: config.dev_mode,
+      logger,
+    });
+    const address = await api.start();
+    const kernel = new Kernel(config, container, api, address);
+    kernel.startRetention();
+    logger.info(
+      {
+        address,
+        version: KERNEL_VERSION,
+        scheduler: config.scheduler.engine,
+        devMode: config.dev_mode,
+      },
+      'gofer is serving',
+    );
+    return kernel;
+  }
+
+  get services(): KernelServices {
+    return this.container.resolve<KernelServices>(KERNEL_SERVICES);
+  }
+
+  /**
+   * Graceful stop: take no new runs, drain the API, release the plugins. Running task workloads
+   * are left alone and reconciled at the next start.
+   */
+  stop(): Promise<void> {
+    this.stopping ??= (async () => {
+      const logger = this.container.resolve<PinoLogger>(LOGGER);
+      clearInterval(this.pruneTimer);
+      this.container.resolve(RunOrchestrator).stopAccepting();
+      await this.api.stop(parseDuration(this.config.server.shutdown_timeout) ?? 15_000);
+      await this.container.resolve<Scheduler>(SCHEDULER).close();
+      await this.container.resolve<StateStore>(STATE_STORE).close();
+      logger.info({}, 'gofer stopped');
+      logger.flush?.();
+    })();
+    return this.stopping;
+  }
+
+  private startRetention(): void {
+    const store = this.container.resolve<StateStore>(STATE_STORE);
+    const logger = this.container.resolve<PinoLogger>(LOGGER);
+    const keepMs = parseDuration(this.config.runs.event_retention)!;
+    const prune = () =>
+      store
+        .pruneEvents(Date.now() - keepMs)
+        .then((n) => n > 0 && logger.info({ deleted: n }, 'old events pruned'))
+        .catch((err) => logger.warn({ err }, 'event pruning failed'));
+    void prune();
+    this.pruneTimer = setInterval(prune, EVENT_PRUNE_INTERVAL_MS);
+    this.pruneTimer.unref();
+  }
+}
+
+export const KERNEL_SERVICES = Symbol.for('gofer.kernel.Services');
+
+/** The plugins configuration selects, one per contract kind. */
+function pluginSelections(config: KernelConfig): PluginSelection[] {
+  const section = (parent: Record<string, unknown>, name: string) =>
+    (parent[name] as Record<string, unknown> | undefined) ?? {};
+  const authEngine = config.dev_mode ? 'allow-all' : config.auth.engine;
+  return [
+    {
+      kind: 'state-store',
+      name: config.state_store.engine,
+      config: section(config.state_store, config.state_store.engine),
+      setting: 'state_store.engine',
+    },
+    {
+      kind: 'auth',
+      name: authEngine,
+      config: section(config.auth, authEngine),
+      setting: config.dev_mode ? 'dev mode' : 'auth.engine',
+    },
+    {
+      kind: 'scheduler',
+      name: config.scheduler.engine,
+      config: section(config.scheduler, config.scheduler.engine),
+      setting: 'scheduler.engine',
+    },
+  ];
+}
+
+/** Wires the kernel's services inside the kernel's own container; each is created once. */
+function registerKernelServices(c: DependencyContainer): void {
+  const config = () => c.resolve<KernelConfig>(KERNEL_CONFIG);
+  const single = <T>(
+    token: symbol | (new (...args: never[]) => T),
+    make: (c: DependencyContainer) => T,
+  ) => c.register<T>(token as symbol, { useFactory: instanceCachingFactory<T>(make) });
+
+  single(LogPaths, () => new LogPaths(config().data_dir));
+  single(EventBus, (c) => new EventBus(c.resolve<StateStore>(STATE_STORE)));
+  single(RunOrchestrator, (c) => {
+    const cfg = config();
+    return new RunOrchestrator({
+      store: c.resolve<StateStore>(STATE_STORE),
+      scheduler: c.resolve<Scheduler>(SCHEDULER),
+      events: c.resolve(EventBus),
+      logger: c.resolve<PinoLogger>(LOGGER),
+      logPaths: c.resolve(LogPaths),
+      installation: c.resolve<string>(INSTALLATION_ID),
+      globalParallelism: cfg.runs.global_parallelism,
+      defaultTaskConcurrency: cfg.runs.task_concurrency,
+      cancelGraceMs: parseDuration(cfg.runs.cancel_grace)!,
+      logRetentionRuns: cfg.runs.log_retention_runs,
+      removeFinishedWorkloads: cfg.runs.remove_finished_workloads,
+    });
+  });
+  single(
+    PipelineRegistry,
+    (c) =>
+      new PipelineRegistry({
+        store: c.resolve<StateStore>(STATE_STORE),
+        scheduler: c.resolve<Scheduler>(SCHEDULER),
+        events: c.resolve(EventBus),
+        runs: c.resolve(RunOrchestrator),
+        logPaths: c.resolve(LogPaths),
+        configVersionsKept: config().runs.config_versions_kept,
+      }),
+  );
+  single(
+    NamespaceRegistry,
+    (c) =>
+      new NamespaceRegistry(
+        c.resolve<StateStore>(STATE_STORE),
+        c.resolve(EventBus),
+        c.resolve(RunOrchestrator),
+        c.resolve(LogPaths),
+      ),
+  );
+  single(
+    TaskLogService,
+    (c) =>
+      new TaskLogService(
+        c.resolve<StateStore>(STATE_STORE),
+        c.resolve(EventBus),
+        c.resolve(LogPaths),
+      ),
+  );
+  single<KernelServices>(KERNEL_SERVICES, (c) => {
+    const cfg = config();
+    return {
+      namespaces: c.resolve(NamespaceRegistry),
+      pipelines: c.resolve(PipelineRegistry),
+      runs: c.resolve(RunOrchestrator),
+      logs: c.resolve(TaskLogService),
+      events: c.resolve(EventBus),
+      system: () => ({
+        version: KERNEL_VERSION,
+        devMode: cfg.dev_mode,
+        scheduler: cfg.scheduler.engine,
+        stateStore: cfg.state_store.engine,
+        auth: cfg.dev_mode ? 'allow-all' : cfg.auth.engine,
+      }),
+    };
+  });
+}
