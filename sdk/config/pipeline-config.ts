@@ -40,7 +40,11 @@ export interface TaskConfig {
   entrypoint?: string[];
   /** Overrides the image's command when present. */
   command?: string[];
-  /** Environment given to the task; see docs/variables.md for precedence. */
+  /**
+   * Environment given to the task; see docs/variables.md for precedence. Keys are case-sensitive
+   * and kept as given (`Path` and `PATH` are two variables); keys starting with `GOFER_` are
+   * reserved for the variables the kernel sets.
+   */
   variables?: Record<string, string>;
   /** Parent task id to the status it must end in for this task to run. */
   depends_on?: Record<string, RequiredParentStatus>;
