@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { PipelineConfig, TaskConfig } from '../../../sdk/config/pipeline-config.js';
 import type { GoferEvent } from '../../../kernel/contracts/model.js';
+import { EventBus } from '../../../kernel/events/event-bus.js';
 import { startTestKernel, type TestKernel } from '../../support/test-kernel.js';
 
 // The run engine end to end on a real kernel (SQLite file, plugin loading, event bus) with the
@@ -147,9 +148,7 @@ describe('run orchestration (in-process scheduler)', () => {
     await t.deploy(pipeline('wide', tasks, { task_concurrency: 2 }));
     const events: GoferEvent[] = [];
     const unsubscribe = t.kernel.container
-      .resolve<import('../../../kernel/events/event-bus.js').EventBus>(
-        (await import('../../../kernel/events/event-bus.js')).EventBus,
-      )
+      .resolve(EventBus)
       .subscribe((e) => e.pipeline === 'wide' && events.push(e));
     const { run } = await t.runToEnd('wide');
     unsubscribe();
