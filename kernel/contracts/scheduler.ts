@@ -130,8 +130,8 @@ export interface Scheduler {
   readonly capabilities: SchedulerCapabilities;
 
   /**
-   * Checks that a task could run here; returns one human-readable problem per line, empty when
-   * fine. Called at registration, so it must not contact the engine.
+   * Checks that a task could run here; returns human-readable problems, each naming the task id,
+   * empty when fine. Called at registration, so it must not contact the engine.
    */
   checkTask(task: {
     id: string;

@@ -56,7 +56,7 @@ export class PipelineRegistry implements PipelineService {
         imageKind: task.image_kind ?? 'container',
         pullPolicy: task.pull_policy ?? 'if-not-present',
       });
-      for (const p of problems) unsupported.push(`task ${task.id}: ${p}`);
+      unsupported.push(...problems);
     }
     if (unsupported.length > 0) {
       throw new GoferError(

@@ -341,7 +341,7 @@ describe('run orchestration (in-process scheduler)', () => {
         pipeline('wasmy', [task('comp', ['x'], { image: 'task.wasm', image_kind: 'wasm' })]),
       ),
       (err: { code?: string; message: string }) =>
-        err.code === 'INVALID_ARGUMENT' && /task comp/.test(err.message),
+        err.code === 'INVALID_ARGUMENT' && /task "comp"/.test(err.message),
     );
   });
 
