@@ -1,0 +1,456 @@
+/**
+ * A typed client for the gofer.v1 API. It speaks in the domain types of
+ * kernel/contracts/model.ts, puts a deadline on every unary call, turns streams into async
+ * iterables that end when a signal aborts, and turns gRPC failures into `GoferClientError`s
+ * that keep the server's code and fix.
+ */
+import { readFileSync } from 'node:fs';
+import * as grpc from '@grpc/grpc-js';
+import type { LogChunk } from '../kernel/api/kernel-services.js';
+import type { SystemInfo } from '../kernel/api/kernel-services.js';
+import type { LogStream } from '../kernel/logs/log-framing.js';
+import { loadProtos } from '../proto/load-protos.js';
+import type { GoferV1 } from '../proto/load-protos.js';
+import { configToWire } from '../proto/pipeline-config-wire.js';
+import * as wire from '../proto/model-wire.js';
+import { enumFromWire } from '../proto/wire-enum.js';
+import type {
+  GoferEvent,
+  Namespace,
+  Pipeline,
+  PipelineConfigVersion,
+  Run,
+  TaskRun,
+} from '../kernel/contracts/model.js';
+import type { PipelineConfig } from '../sdk/config/pipeline-config.js';
+import { GoferClientError } from './gofer-client-error.js';
+import type { CancelAllRunsResponse__Output } from '../proto/generated/gofer/v1/CancelAllRunsResponse.js';
+import type { CancelRunResponse__Output } from '../proto/generated/gofer/v1/CancelRunResponse.js';
+import type { CancelTaskRunResponse__Output } from '../proto/generated/gofer/v1/CancelTaskRunResponse.js';
+import type { CreateNamespaceResponse__Output } from '../proto/generated/gofer/v1/CreateNamespaceResponse.js';
+import type { DeleteNamespaceResponse__Output } from '../proto/generated/gofer/v1/DeleteNamespaceResponse.js';
+import type { DeletePipelineResponse__Output } from '../proto/generated/gofer/v1/DeletePipelineResponse.js';
+import type { DeployPipelineResponse__Output } from '../proto/generated/gofer/v1/DeployPipelineResponse.js';
+import type { DisablePipelineResponse__Output } from '../proto/generated/gofer/v1/DisablePipelineResponse.js';
+import type { EnablePipelineResponse__Output } from '../proto/generated/gofer/v1/EnablePipelineResponse.js';
+import type { GetEventResponse__Output } from '../proto/generated/gofer/v1/GetEventResponse.js';
+import type { GetNamespaceResponse__Output } from '../proto/generated/gofer/v1/GetNamespaceResponse.js';
+import type { GetPipelineConfigResponse__Output } from '../proto/generated/gofer/v1/GetPipelineConfigResponse.js';
+import type { GetPipelineResponse__Output } from '../proto/generated/gofer/v1/GetPipelineResponse.js';
+import type { GetRunResponse__Output } from '../proto/generated/gofer/v1/GetRunResponse.js';
+import type { GetSystemInfoResponse__Output } from '../proto/generated/gofer/v1/GetSystemInfoResponse.js';
+import type { GetTaskRunResponse__Output } from '../proto/generated/gofer/v1/GetTaskRunResponse.js';
+import type { ListNamespacesResponse__Output } from '../proto/generated/gofer/v1/ListNamespacesResponse.js';
+import type { ListPipelineConfigsResponse__Output } from '../proto/generated/gofer/v1/ListPipelineConfigsResponse.js';
+import type { ListPipelinesResponse__Output } from '../proto/generated/gofer/v1/ListPipelinesResponse.js';
+import type { ListRunsResponse__Output } from '../proto/generated/gofer/v1/ListRunsResponse.js';
+import type { ListTaskRunsResponse__Output } from '../proto/generated/gofer/v1/ListTaskRunsResponse.js';
+import type { RegisterPipelineResponse__Output } from '../proto/generated/gofer/v1/RegisterPipelineResponse.js';
+import type { RetryRunResponse__Output } from '../proto/generated/gofer/v1/RetryRunResponse.js';
+import type { StartRunResponse__Output } from '../proto/generated/gofer/v1/StartRunResponse.js';
+import type { UpdateNamespaceResponse__Output } from '../proto/generated/gofer/v1/UpdateNamespaceResponse.js';
+
+export interface GoferClientOptions {
+  /** `host:port`. */
+  address: string;
+  token?: string;
+  /** Speak TLS; the server certificate is checked against `tlsCa` or the system roots. */
+  tls?: boolean;
+  /** PEM file of the CA that signed the server certificate (e.g. a self-signed one). */
+  tlsCa?: string;
+  /** Deadline for each unary call; defaults to 30 s. */
+  timeoutMs?: number;
+}
+
+export interface ListOptions {
+  offset?: number;
+  limit?: number;
+}
+
+type Clients = {
+  system: InstanceType<GoferV1['SystemService']>;
+  namespaces: InstanceType<GoferV1['NamespaceService']>;
+  pipelines: InstanceType<GoferV1['PipelineService']>;
+  runs: InstanceType<GoferV1['RunService']>;
+  logs: InstanceType<GoferV1['LogService']>;
+  events: InstanceType<GoferV1['EventService']>;
+};
+
+type Callback<R> = (err: grpc.ServiceError | null, res?: R) => void;
+
+export class GoferClient {
+  private readonly clients: Clients;
+  private readonly metadata = new grpc.Metadata();
+  private readonly timeoutMs: number;
+
+  constructor(options: GoferClientOptions) {
+    const { v1 } = loadProtos();
+    const credentials = options.tls
+      ? grpc.credentials.createSsl(options.tlsCa ? readFileSync(options.tlsCa) : null)
+      : grpc.credentials.createInsecure();
+    if (options.token) this.metadata.set('authorization', `Bearer ${options.token}`);
+    this.timeoutMs = options.timeoutMs ?? 30_000;
+
+    // One channel for all services: the first client's channel is handed to the rest.
+    const system = new v1.SystemService(options.address, credentials);
+    const channel = { channelOverride: system.getChannel() };
+    this.clients = {
+      system,
+      namespaces: new v1.NamespaceService(options.address, credentials, channel),
+      pipelines: new v1.PipelineService(options.address, credentials, channel),
+      runs: new v1.RunService(options.address, credentials, channel),
+      logs: new v1.LogService(options.address, credentials, channel),
+      events: new v1.EventService(options.address, credentials, channel),
+    };
+  }
+
+  close(): void {
+    this.clients.system.close();
+  }
+
+  // System
+
+  async systemInfo(): Promise<SystemInfo> {
+    const res = await this.call<GetSystemInfoResponse__Output>((cb) =>
+      this.clients.system.GetSystemInfo({}, this.metadata, this.options(), cb),
+    );
+    return {
+      version: res.version,
+      devMode: res.dev_mode,
+      scheduler: res.scheduler,
+      stateStore: res.state_store,
+      auth: res.auth,
+    };
+  }
+
+  // Namespaces
+
+  async listNamespaces(page: ListOptions = {}): Promise<Namespace[]> {
+    const res = await this.call<ListNamespacesResponse__Output>((cb) =>
+      this.clients.namespaces.List({ ...page }, this.metadata, this.options(), cb),
+    );
+    return res.namespaces.map(wire.namespaceFromWire);
+  }
+
+  async getNamespace(id: string): Promise<Namespace> {
+    const res = await this.call<GetNamespaceResponse__Output>((cb) =>
+      this.clients.namespaces.Get({ id }, this.metadata, this.options(), cb),
+    );
+    return wire.namespaceFromWire(res.namespace!);
+  }
+
+  async createNamespace(ns: {
+    id: string;
+    name?: string;
+    description?: string;
+  }): Promise<Namespace> {
+    const res = await this.call<CreateNamespaceResponse__Output>((cb) =>
+      this.clients.namespaces.Create(ns, this.metadata, this.options(), cb),
+    );
+    return wire.namespaceFromWire(res.namespace!);
+  }
+
+  async updateNamespace(
+    id: string,
+    patch: { name?: string; description?: string },
+  ): Promise<Namespace> {
+    const res = await this.call<UpdateNamespaceResponse__Output>((cb) =>
+      this.clients.namespaces.Update({ id, ...patch }, this.metadata, this.options(), cb),
+    );
+    return wire.namespaceFromWire(res.namespace!);
+  }
+
+  async deleteNamespace(id: string): Promise<void> {
+    await this.call<DeleteNamespaceResponse__Output>((cb) =>
+      this.clients.namespaces.Delete({ id }, this.metadata, this.options(), cb),
+    );
+  }
+
+  // Pipelines
+
+  async listPipelines(namespace: string, page: ListOptions = {}): Promise<Pipeline[]> {
+    const res = await this.call<ListPipelinesResponse__Output>((cb) =>
+      this.clients.pipelines.List({ namespace, ...page }, this.metadata, this.options(), cb),
+    );
+    return res.pipelines.map(wire.pipelineFromWire);
+  }
+
+  async getPipeline(namespace: string, id: string): Promise<Pipeline> {
+    const res = await this.call<GetPipelineResponse__Output>((cb) =>
+      this.clients.pipelines.Get({ namespace, id }, this.metadata, this.options(), cb),
+    );
+    return wire.pipelineFromWire(res.pipeline!);
+  }
+
+  async registerPipeline(
+    namespace: string,
+    config: PipelineConfig,
+  ): Promise<PipelineConfigVersion> {
+    const request = { namespace, config: configToWire(config) };
+    const res = await this.call<RegisterPipelineResponse__Output>((cb) =>
+      this.clients.pipelines.Register(request, this.metadata, this.options(), cb),
+    );
+    return wire.versionFromWire(res.config!);
+  }
+
+  async deployPipeline(
+    namespace: string,
+    id: string,
+    version: number,
+  ): Promise<PipelineConfigVersion> {
+    const res = await this.call<DeployPipelineResponse__Output>((cb) =>
+      this.clients.pipelines.Deploy({ namespace, id, version }, this.metadata, this.options(), cb),
+    );
+    return wire.versionFromWire(res.config!);
+  }
+
+  async enablePipeline(namespace: string, id: string): Promise<Pipeline> {
+    const res = await this.call<EnablePipelineResponse__Output>((cb) =>
+      this.clients.pipelines.Enable({ namespace, id }, this.metadata, this.options(), cb),
+    );
+    return wire.pipelineFromWire(res.pipeline!);
+  }
+
+  async disablePipeline(namespace: string, id: string): Promise<Pipeline> {
+    const res = await this.call<DisablePipelineResponse__Output>((cb) =>
+      this.clients.pipelines.Disable({ namespace, id }, this.metadata, this.options(), cb),
+    );
+    return wire.pipelineFromWire(res.pipeline!);
+  }
+
+  async deletePipeline(namespace: string, id: string): Promise<void> {
+    await this.call<DeletePipelineResponse__Output>((cb) =>
+      this.clients.pipelines.Delete({ namespace, id }, this.metadata, this.options(), cb),
+    );
+  }
+
+  async listConfigs(
+    namespace: string,
+    id: string,
+    page: ListOptions = {},
+  ): Promise<PipelineConfigVersion[]> {
+    const res = await this.call<ListPipelineConfigsResponse__Output>((cb) =>
+      this.clients.pipelines.ListConfigs(
+        { namespace, id, ...page },
+        this.metadata,
+        this.options(),
+        cb,
+      ),
+    );
+    return res.configs.map(wire.versionFromWire);
+  }
+
+  /** Version 0 means the live version. */
+  async getConfig(namespace: string, id: string, version: number): Promise<PipelineConfigVersion> {
+    const res = await this.call<GetPipelineConfigResponse__Output>((cb) =>
+      this.clients.pipelines.GetConfig(
+        { namespace, id, version },
+        this.metadata,
+        this.options(),
+        cb,
+      ),
+    );
+    return wire.versionFromWire(res.config!);
+  }
+
+  // Runs
+
+  async startRun(
+    namespace: string,
+    pipeline: string,
+    variables: Record<string, string>,
+    reason = '',
+  ): Promise<Run> {
+    const request = { namespace, pipeline, variables, reason };
+    const res = await this.call<StartRunResponse__Output>((cb) =>
+      this.clients.runs.Start(request, this.metadata, this.options(), cb),
+    );
+    return wire.runFromWire(res.run!);
+  }
+
+  async getRun(namespace: string, pipeline: string, id: number): Promise<Run> {
+    const res = await this.call<GetRunResponse__Output>((cb) =>
+      this.clients.runs.Get({ namespace, pipeline, id }, this.metadata, this.options(), cb),
+    );
+    return wire.runFromWire(res.run!);
+  }
+
+  async listRuns(namespace: string, pipeline: string, page: ListOptions = {}): Promise<Run[]> {
+    const res = await this.call<ListRunsResponse__Output>((cb) =>
+      this.clients.runs.List({ namespace, pipeline, ...page }, this.metadata, this.options(), cb),
+    );
+    return res.runs.map(wire.runFromWire);
+  }
+
+  async cancelRun(namespace: string, pipeline: string, id: number, reason = ''): Promise<Run> {
+    const res = await this.call<CancelRunResponse__Output>((cb) =>
+      this.clients.runs.Cancel(
+        { namespace, pipeline, id, reason },
+        this.metadata,
+        this.options(),
+        cb,
+      ),
+    );
+    return wire.runFromWire(res.run!);
+  }
+
+  async cancelAllRuns(namespace: string, pipeline: string, reason = ''): Promise<number[]> {
+    const res = await this.call<CancelAllRunsResponse__Output>((cb) =>
+      this.clients.runs.CancelAll(
+        { namespace, pipeline, reason },
+        this.metadata,
+        this.options(),
+        cb,
+      ),
+    );
+    return res.run_ids;
+  }
+
+  async retryRun(namespace: string, pipeline: string, id: number, reason = ''): Promise<Run> {
+    const res = await this.call<RetryRunResponse__Output>((cb) =>
+      this.clients.runs.Retry(
+        { namespace, pipeline, id, reason },
+        this.metadata,
+        this.options(),
+        cb,
+      ),
+    );
+    return wire.runFromWire(res.run!);
+  }
+
+  async listTaskRuns(namespace: string, pipeline: string, run: number): Promise<TaskRun[]> {
+    const res = await this.call<ListTaskRunsResponse__Output>((cb) =>
+      this.clients.runs.ListTaskRuns(
+        { namespace, pipeline, run },
+        this.metadata,
+        this.options(),
+        cb,
+      ),
+    );
+    return res.task_runs.map(wire.taskRunFromWire);
+  }
+
+  async getTaskRun(namespace: string, pipeline: string, run: number, id: string): Promise<TaskRun> {
+    const res = await this.call<GetTaskRunResponse__Output>((cb) =>
+      this.clients.runs.GetTaskRun(
+        { namespace, pipeline, run, id },
+        this.metadata,
+        this.options(),
+        cb,
+      ),
+    );
+    return wire.taskRunFromWire(res.task_run!);
+  }
+
+  async cancelTaskRun(
+    namespace: string,
+    pipeline: string,
+    run: number,
+    id: string,
+    reason = '',
+  ): Promise<TaskRun> {
+    const request = { namespace, pipeline, run, id, reason };
+    const res = await this.call<CancelTaskRunResponse__Output>((cb) =>
+      this.clients.runs.CancelTaskRun(request, this.metadata, this.options(), cb),
+    );
+    return wire.taskRunFromWire(res.task_run!);
+  }
+
+  // Logs and events (streams: no deadline, they end when `signal` aborts)
+
+  taskRunLogs(
+    namespace: string,
+    pipeline: string,
+    run: number,
+    id: string,
+    opts: { follow?: boolean; signal?: AbortSignal } = {},
+  ): AsyncIterable<LogChunk> {
+    const call = this.clients.logs.TaskRunLogs(
+      { namespace, pipeline, run, id, follow: opts.follow ?? false },
+      this.metadata,
+    );
+    return this.iterate(call, opts.signal, toChunk);
+  }
+
+  runLogs(
+    namespace: string,
+    pipeline: string,
+    run: number,
+    opts: { follow?: boolean; signal?: AbortSignal } = {},
+  ): AsyncIterable<LogChunk> {
+    const call = this.clients.logs.RunLogs(
+      { namespace, pipeline, run, follow: opts.follow ?? false },
+      this.metadata,
+    );
+    return this.iterate(call, opts.signal, toChunk);
+  }
+
+  async getEvent(id: number): Promise<GoferEvent> {
+    const res = await this.call<GetEventResponse__Output>((cb) =>
+      this.clients.events.GetEvent({ id }, this.metadata, this.options(), cb),
+    );
+    return wire.eventFromWire(res.event!);
+  }
+
+  listEvents(
+    opts: {
+      afterId?: number;
+      reverse?: boolean;
+      follow?: boolean;
+      limit?: number;
+      signal?: AbortSignal;
+    } = {},
+  ): AsyncIterable<GoferEvent> {
+    const request = {
+      after_id: opts.afterId ?? 0,
+      reverse: opts.reverse ?? false,
+      follow: opts.follow ?? false,
+      limit: opts.limit ?? 0,
+    };
+    return this.iterate(
+      this.clients.events.ListEvents(request, this.metadata),
+      opts.signal,
+      wire.eventFromWire,
+    );
+  }
+
+  // Plumbing
+
+  private options(): grpc.CallOptions {
+    return { deadline: Date.now() + this.timeoutMs };
+  }
+
+  private call<Res>(start: (cb: Callback<Res>) => unknown): Promise<Res> {
+    return new Promise((resolve, reject) => {
+      start((err, res) => (err ? reject(GoferClientError.from(err)) : resolve(res as Res)));
+    });
+  }
+
+  private async *iterate<W, T>(
+    call: grpc.ClientReadableStream<W>,
+    signal: AbortSignal | undefined,
+    map: (w: W) => T,
+  ): AsyncIterable<T> {
+    const onAbort = () => call.cancel();
+    if (signal?.aborted) call.cancel();
+    signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      for await (const message of call) yield map(message as W);
+    } catch (err) {
+      // A cancel we asked for is how a follow ends, not a failure.
+      if ((err as grpc.ServiceError).code === grpc.status.CANCELLED && signal?.aborted) return;
+      throw GoferClientError.from(err as grpc.ServiceError);
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+      call.cancel();
+    }
+  }
+}
+
+function toChunk(w: { task: string; stream: string; data: Buffer }): LogChunk {
+  return {
+    task: w.task,
+    stream: enumFromWire<LogStream>('LOG_STREAM', w.stream, 'lower') ?? 'stdout',
+    data: w.data,
+  };
+}
