@@ -188,6 +188,7 @@ int main(int argc, char **argv) {
                 drain_deadline = now_ms() + DRAIN_MS;
             }
         }
+        if (exited && fds[0] < 0 && fds[1] < 0) break;
         int timeout = -1;
         if (exited) {
             long left = drain_deadline - now_ms();
