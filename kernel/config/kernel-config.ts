@@ -57,7 +57,7 @@ export interface KernelConfig {
   state_store: {
     engine: string;
     sqlite: {
-      /** Defaults to `<data_dir>/gofer.db`. */
+      /** Defaults to `<data_dir>/plugins/gofer.state-store.sqlite/gofer.db`. */
       path: string;
       busy_timeout: string;
     };
