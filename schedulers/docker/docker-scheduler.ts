@@ -82,18 +82,18 @@ export class DockerScheduler implements Scheduler {
     const problems: string[] = [];
     if (task.imageKind !== 'container') {
       problems.push(
-        `task ${task.id}: image kind "${task.imageKind}" cannot run on the docker scheduler, ` +
+        `task "${task.id}": image kind "${task.imageKind}" cannot run on the docker scheduler, ` +
           `which runs only "container" images; use a scheduler that runs "${task.imageKind}"`,
       );
     }
     if (!task.image || !task.image.trim()) {
       problems.push(
-        `task ${task.id}: image is empty; name a container image such as "local/app:1"`,
+        `task "${task.id}": image is empty; name a container image such as "local/app:1"`,
       );
     }
     if (!PULL_POLICIES.includes(task.pullPolicy)) {
       problems.push(
-        `task ${task.id}: pull policy "${task.pullPolicy}" is unknown; use one of ` +
+        `task "${task.id}": pull policy "${task.pullPolicy}" is unknown; use one of ` +
           PULL_POLICIES.join(', '),
       );
     }
@@ -101,7 +101,7 @@ export class DockerScheduler implements Scheduler {
       const registry = imageRegistry(task.image);
       if (!registryAllowed(registry, this.options.pullRegistries)) {
         problems.push(
-          `task ${task.id}: image ${task.image} must be pulled from ${registry} (pull policy ` +
+          `task "${task.id}": image ${task.image} must be pulled from ${registry} (pull policy ` +
             `"always"), which scheduler.docker.pull_registries does not allow; add "${registry}" there`,
         );
       }
