@@ -17,6 +17,11 @@ import { BUSYBOX_IMAGE, ensureTestImages } from './test-images.js';
 
 export const SOCKET = '/var/run/docker.sock';
 
+/** Set by `npm test` outside CI when no engine could be had; the Docker tests then skip. */
+export const skipWithoutDocker = process.env.GOFER_TEST_NO_DOCKER
+  ? 'no Docker engine on this machine'
+  : false;
+
 export const quietLogger: Logger = {
   debug: () => undefined,
   info: () => undefined,

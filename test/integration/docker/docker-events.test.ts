@@ -8,18 +8,17 @@ import { rmSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import type { Socket } from 'node:net';
 import { join } from 'node:path';
-import { after, before, test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 import {
   DockerTestKit,
   SOCKET,
   readLog,
+  skipWithoutDocker,
   waitForLog,
   within,
 } from '../../support/docker-test-kit.js';
 
 const kit = new DockerTestKit();
-before(() => kit.setup());
-after(() => kit.teardown());
 
 /** Relays connections to the engine; `cut` drops them all and refuses new ones until `restore`. */
 class EngineRelay {
@@ -61,30 +60,35 @@ class EngineRelay {
   }
 }
 
-test('a task that ends while the event stream is down still settles once it is back', async () => {
-  const relay = new EngineRelay();
-  await relay.listen();
-  try {
-    const scheduler = kit.scheduler({ socketPath: relay.path });
-    const spec = kit.task({ command: ['sh', '-c', 'echo ready; sleep 1; echo done; exit 5'] });
-    const handle = await scheduler.startTask(spec);
-    await waitForLog(spec.logFile, 'ready');
+describe('the docker scheduler event stream', { skip: skipWithoutDocker }, () => {
+  before(() => kit.setup());
+  after(() => kit.teardown());
 
-    relay.cut();
-    await waitForLog(spec.logFile, 'done');
-    // Give the engine time to record the exit while nobody is listening.
-    await new Promise((resolve) => setTimeout(resolve, 1000));
-    const early = await Promise.race([
-      handle.exited.then(() => 'settled'),
-      new Promise((resolve) => setImmediate(() => resolve('pending'))),
-    ]);
-    assert.equal(early, 'pending', 'the cut relay should have kept the exit from the scheduler');
-    relay.restore();
+  test('a task that ends while the event stream is down still settles once it is back', async () => {
+    const relay = new EngineRelay();
+    await relay.listen();
+    try {
+      const scheduler = kit.scheduler({ socketPath: relay.path });
+      const spec = kit.task({ command: ['sh', '-c', 'echo ready; sleep 1; echo done; exit 5'] });
+      const handle = await scheduler.startTask(spec);
+      await waitForLog(spec.logFile, 'ready');
 
-    const outcome = await within(handle.exited, 20_000, 'exit after reconnect');
-    assert.equal(outcome.kind === 'exited' && outcome.exitCode, 5);
-    assert.equal(readLog(spec.logFile).stdout.toString(), 'ready\ndone\n');
-  } finally {
-    await relay.close();
-  }
+      relay.cut();
+      await waitForLog(spec.logFile, 'done');
+      // Give the engine time to record the exit while nobody is listening.
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      const early = await Promise.race([
+        handle.exited.then(() => 'settled'),
+        new Promise((resolve) => setImmediate(() => resolve('pending'))),
+      ]);
+      assert.equal(early, 'pending', 'the cut relay should have kept the exit from the scheduler');
+      relay.restore();
+
+      const outcome = await within(handle.exited, 20_000, 'exit after reconnect');
+      assert.equal(outcome.kind === 'exited' && outcome.exitCode, 5);
+      assert.equal(readLog(spec.logFile).stdout.toString(), 'ready\ndone\n');
+    } finally {
+      await relay.close();
+    }
+  });
 });

@@ -6,23 +6,17 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { HTTPD_IMAGE } from '../../support/test-images.js';
-import { DockerTestKit, readLog, waitForLog, within } from '../../support/docker-test-kit.js';
+import {
+  DockerTestKit,
+  readLog,
+  skipWithoutDocker,
+  waitForLog,
+  within,
+} from '../../support/docker-test-kit.js';
 
 const kit = new DockerTestKit();
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 const startLatencies: number[] = [];
-
-before(() => kit.setup());
-after(async () => {
-  await kit.teardown();
-  if (startLatencies.length) {
-    const sorted = [...startLatencies].sort((a, b) => a - b);
-    console.log(
-      `# container start latency (startTask, image present): median ${sorted[sorted.length >> 1]} ms, ` +
-        `min ${sorted[0]} ms, max ${sorted[sorted.length - 1]} ms over ${sorted.length} starts`,
-    );
-  }
-});
 
 /** Starts a task and waits, bounded, for its outcome. */
 async function runTask(spec: ReturnType<typeof kit.task>, scheduler = kit.scheduler()) {
@@ -33,7 +27,19 @@ async function runTask(spec: ReturnType<typeof kit.task>, scheduler = kit.schedu
   return { handle, outcome };
 }
 
-describe('the docker scheduler on the real engine', () => {
+describe('the docker scheduler on the real engine', { skip: skipWithoutDocker }, () => {
+  before(() => kit.setup());
+  after(async () => {
+    await kit.teardown();
+    if (startLatencies.length) {
+      const sorted = [...startLatencies].sort((a, b) => a - b);
+      console.log(
+        `# container start latency (startTask, image present): median ${sorted[sorted.length >> 1]} ms, ` +
+          `min ${sorted[0]} ms, max ${sorted[sorted.length - 1]} ms over ${sorted.length} starts`,
+      );
+    }
+  });
+
   test('environment variables reach the task byte for byte', async () => {
     const env = {
       WITH_EQUALS: 'a=b=c',
