@@ -1,0 +1,99 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { GoferClient } from '../../cli/gofer-client.js';
+import { PACKAGE_ROOT } from '../../kernel/version.js';
+
+export const CLI = join(PACKAGE_ROOT, 'dist', 'cli', 'main.js');
+
+/** A `gofer service start` in its own process, as an operator would run it. */
+export class ServiceProcess {
+  readonly dataDir: string;
+  private child?: ChildProcess;
+  private output = '';
+  client!: GoferClient;
+  address = '';
+
+  constructor(
+    private readonly env: Record<string, string> = {},
+    dataDir?: string,
+  ) {
+    this.dataDir = dataDir ?? mkdtempSync(join(tmpdir(), 'gofer-service-'));
+  }
+
+  /** Starts the service (on a new free port unless one was used before) and waits for it. */
+  async start(): Promise<void> {
+    if (!this.address) this.address = `127.0.0.1:${await freePort()}`;
+    this.output = '';
+    const child = spawn(process.execPath, [CLI, 'service', 'start', '--dev-mode'], {
+      env: {
+        ...process.env,
+        GOFER_DATA_DIR: this.dataDir,
+        GOFER_SERVER__ADDRESS: this.address,
+        GOFER_LOG_LEVEL: 'info',
+        ...this.env,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child.stdout!.on('data', (d) => (this.output += d));
+    child.stderr!.on('data', (d) => (this.output += d));
+    this.child = child;
+    this.client = new GoferClient({ address: this.address, timeoutMs: 10_000 });
+
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      if (child.exitCode !== null)
+        throw new Error(`the service exited during start:\n${this.output}`);
+      try {
+        await this.client.systemInfo();
+        return;
+      } catch {
+        if (Date.now() > deadline)
+          throw new Error(`the service did not answer within 30 s:\n${this.output}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
+  }
+
+  get log(): string {
+    return this.output;
+  }
+
+  /** SIGKILL: no chance to clean up, as in a crash. */
+  async kill9(): Promise<void> {
+    await this.signal('SIGKILL');
+  }
+
+  async stop(): Promise<number | null> {
+    return this.signal('SIGTERM');
+  }
+
+  private async signal(sig: NodeJS.Signals): Promise<number | null> {
+    const child = this.child;
+    this.client?.close();
+    if (!child || child.exitCode !== null || child.signalCode !== null)
+      return child?.exitCode ?? null;
+    const exited = new Promise<number | null>((resolve) =>
+      child.once('exit', (code) => resolve(code)),
+    );
+    child.kill(sig);
+    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+    const code = await exited;
+    clearTimeout(timer);
+    return code;
+  }
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
