@@ -54,7 +54,7 @@ export class CallGuard {
 
   /** Ends every open stream with UNAVAILABLE; called when the server starts shutting down. */
   endStreams(): void {
-    for (const controller of this.streams) controller.abort(shuttingDown());
+    for (const controller of this.streams) controller.abort(SHUTTING_DOWN);
   }
 
   private wrapUnary(path: string, fn: UnaryHandler): grpc.handleUnaryCall<object, object> {
@@ -84,8 +84,8 @@ export class CallGuard {
         .then(
           () => {
             // A stream ended by shutdown says so; one the client cancelled has nobody to tell.
-            if (controller.signal.reason instanceof GoferError) {
-              call.emit('error', toServiceError(controller.signal.reason));
+            if (controller.signal.reason === SHUTTING_DOWN) {
+              call.emit('error', toServiceError(SHUTTING_DOWN));
             } else if (!call.cancelled) call.end();
           },
           (err: unknown) => {
@@ -155,9 +155,12 @@ export class CallGuard {
   }
 }
 
-function shuttingDown(): GoferError {
-  return new GoferError('UNAVAILABLE', 'the server is shutting down', 'retry once it is back up');
-}
+/** The abort reason of streams ended by shutdown, told apart from a client's cancel. */
+const SHUTTING_DOWN = new GoferError(
+  'UNAVAILABLE',
+  'the server is shutting down',
+  'retry once it is back up',
+);
 
 /** Reads `authorization: Bearer <token>`; undefined when the header is absent. */
 function bearerToken(metadata: grpc.Metadata): string | undefined {
