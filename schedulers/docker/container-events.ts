@@ -7,7 +7,7 @@
  */
 import type Docker from 'dockerode';
 import type { Logger } from '../../kernel/contracts/logger.js';
-import { ContainerWatch } from './container-watch.js';
+import { ContainerWatch, lostOutcome } from './container-watch.js';
 import type { ContainerExit } from './container-watch.js';
 import { engineMessage, isNotFound } from './engine-errors.js';
 
@@ -88,6 +88,10 @@ export class ContainerEvents {
       filters: { type: ['container'], event: ['start', 'die', 'oom'], label: [this.labelFilter] },
       abortSignal: abort.signal,
     })) as NodeJS.ReadableStream;
+    if (this.closed) {
+      abort.abort();
+      return;
+    }
     this.abort = abort;
     this.reconnectDelay = RECONNECT_MIN_MS;
 
@@ -192,23 +196,11 @@ export class ContainerEvents {
     for (const watch of [...this.watches.values()]) {
       try {
         const info = await this.docker.getContainer(watch.containerId).inspect();
-        if (info.State.Running || info.State.Paused || info.State.Restarting) {
-          watch.markStarted(Date.parse(info.State.StartedAt));
-        } else if (info.State.Status === 'exited' || info.State.Status === 'dead') {
-          watch.settle({
-            kind: 'exited',
-            exitCode: info.State.ExitCode,
-            oomKilled: info.State.OOMKilled,
-            at: Date.parse(info.State.FinishedAt),
-          });
-        }
+        watch.applyInspect(info);
       } catch (err) {
         if (!isNotFound(err)) continue;
-        watch.settle({
-          kind: 'lost',
-          reason: `container ${watch.containerId} vanished while the engine's event stream was down`,
-          at: Date.now(),
-        });
+        const reason = `container ${watch.containerId} vanished while the event stream was down`;
+        watch.settle(lostOutcome(reason, Date.now()));
       }
     }
   }

@@ -2,6 +2,7 @@
  * One followed container: when the engine reported it started, and how it ended. `exited`
  * settles once and never rejects, as the scheduler contract asks.
  */
+import type { ContainerInspectInfo } from 'dockerode';
 import type { WorkloadOutcome } from '../../kernel/contracts/scheduler.js';
 
 export interface ContainerExit {
@@ -39,9 +40,32 @@ export class ContainerWatch {
     this.resolveStarted(at);
   }
 
+  /** Takes the engine's own record: its start time, and its end once it has ended. */
+  applyInspect(info: ContainerInspectInfo): void {
+    const startedAt = Date.parse(info.State.StartedAt);
+    // The engine writes year 1 for a container that never started.
+    if (startedAt > 0) this.markStarted(startedAt);
+    if (!isEndedState(info.State.Status)) return;
+    this.settle({
+      kind: 'exited',
+      exitCode: info.State.ExitCode,
+      oomKilled: info.State.OOMKilled,
+      at: Date.parse(info.State.FinishedAt) || Date.now(),
+    });
+  }
+
   settle(outcome: WorkloadOutcome): void {
     if (this.outcome) return;
     this.outcome = outcome;
     this.resolveExited(outcome);
   }
+}
+
+/** Engine container states after which the process is gone for good. */
+export function isEndedState(state: string | undefined): boolean {
+  return state === 'exited' || state === 'dead' || state === 'removing';
+}
+
+export function lostOutcome(reason: string, at: number): WorkloadOutcome {
+  return { kind: 'lost', reason, at };
 }

@@ -5,8 +5,6 @@
  * `ContainerEvents` keeps open for the scheduler's lifetime.
  */
 import { existsSync } from 'node:fs';
-import { chmod, mkdir, open } from 'node:fs/promises';
-import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Docker from 'dockerode';
 import type { ContainerInspectInfo, ImageInspectInfo } from 'dockerode';
@@ -15,6 +13,7 @@ import { SchedulerError } from '../../kernel/contracts/scheduler.js';
 import type {
   Scheduler,
   SchedulerCapabilities,
+  SchedulerErrorCode,
   ServiceHandle,
   ServiceWorkloadSpec,
   TaskWorkloadSpec,
@@ -25,18 +24,19 @@ import type { ImageKind, PullPolicy } from '../../sdk/config/pipeline-config.js'
 import { containerConfig } from './container-config.js';
 import type { ContainerRequest } from './container-config.js';
 import { ContainerEvents } from './container-events.js';
+import { isEndedState, lostOutcome } from './container-watch.js';
 import type { ContainerWatch } from './container-watch.js';
 import { INSTALLATION_LABEL, workloadLabelsOf } from './container-labels.js';
 import type { DockerSchedulerOptions } from './docker-scheduler-options.js';
 import { engineMessage, isNoOp, isNotFound } from './engine-errors.js';
 import { ImagePuller } from './image-puller.js';
-import { imageRegistry, registryAllowed } from './image-registry.js';
+import { prepareLogFile } from './log-file.js';
+import { taskProblems } from './task-problems.js';
 
 /** How long `startTask` waits for the engine's start event after the start call returned. */
 const START_EVENT_TIMEOUT_MS = 10_000;
 /** How long `stop` waits past SIGKILL before asking the engine directly. */
 const STOP_SETTLE_MS = 30_000;
-const PULL_POLICIES: readonly PullPolicy[] = ['if-not-present', 'always', 'never'];
 
 export const DEFAULT_LOGWRAP_PATH = fileURLToPath(new URL('./logwrap/logwrap', import.meta.url));
 
@@ -79,34 +79,7 @@ export class DockerScheduler implements Scheduler {
     imageKind: ImageKind;
     pullPolicy: PullPolicy;
   }): Promise<string[]> {
-    const problems: string[] = [];
-    if (task.imageKind !== 'container') {
-      problems.push(
-        `task "${task.id}": image kind "${task.imageKind}" cannot run on the docker scheduler, ` +
-          `which runs only "container" images; use a scheduler that runs "${task.imageKind}"`,
-      );
-    }
-    if (!task.image || !task.image.trim()) {
-      problems.push(
-        `task "${task.id}": image is empty; name a container image such as "local/app:1"`,
-      );
-    }
-    if (!PULL_POLICIES.includes(task.pullPolicy)) {
-      problems.push(
-        `task "${task.id}": pull policy "${task.pullPolicy}" is unknown; use one of ` +
-          PULL_POLICIES.join(', '),
-      );
-    }
-    if (task.pullPolicy === 'always' && task.image.trim()) {
-      const registry = imageRegistry(task.image);
-      if (!registryAllowed(registry, this.options.pullRegistries)) {
-        problems.push(
-          `task "${task.id}": image ${task.image} must be pulled from ${registry} (pull policy ` +
-            `"always"), which scheduler.docker.pull_registries does not allow; add "${registry}" there`,
-        );
-      }
-    }
-    return problems;
+    return taskProblems(task, this.options.pullRegistries);
   }
 
   async startTask(spec: TaskWorkloadSpec): Promise<WorkloadHandle> {
@@ -167,7 +140,7 @@ export class DockerScheduler implements Scheduler {
   }
 
   async list(installation: string): Promise<WorkloadInfo[]> {
-    const containers = await this.engine('list containers', () =>
+    const containers = await this.engine('ENGINE_UNAVAILABLE', 'list containers', () =>
       this.docker.listContainers({
         all: true,
         filters: { label: [`${INSTALLATION_LABEL}=${installation}`] },
@@ -178,7 +151,8 @@ export class DockerScheduler implements Scheduler {
       const labels = workloadLabelsOf(c.Labels);
       // The engine filtered by label already; this guards against a label that was only a prefix.
       if (!labels || labels.installation !== installation) continue;
-      const state = c.State === 'created' ? 'created' : isEnded(c.State) ? 'exited' : 'running';
+      const state =
+        c.State === 'created' ? 'created' : isEndedState(c.State) ? 'exited' : 'running';
       const code = /^Exited \((-?\d+)\)/.exec(c.Status ?? '');
       out.push({
         id: (c.Names?.[0] ?? c.Id).replace(/^\//, ''),
@@ -199,12 +173,12 @@ export class DockerScheduler implements Scheduler {
       return {
         id,
         startedAt: 0,
-        exited: Promise.resolve(lost(`container ${id} does not exist`, at)),
+        exited: Promise.resolve(lostOutcome(`container ${id} does not exist`, at)),
       };
     }
     const startedAt = Date.parse(info.State.StartedAt) || 0;
     if (info.State.Status === 'created') {
-      const outcome = lost(`container ${id} was created but never started`, Date.now());
+      const outcome = lostOutcome(`container ${id} was created but never started`, Date.now());
       return { id, startedAt: 0, exited: Promise.resolve(outcome) };
     }
     return { id, startedAt, exited: this.follow(info).exited };
@@ -266,10 +240,10 @@ export class DockerScheduler implements Scheduler {
       );
     }
     const config = containerConfig(req, image);
-    await prepareLogFile(req.logFile);
+    await prepareLogFile(req.logFile, req.id);
     await this.remove(req.id);
 
-    const container = await this.engine(`create container ${req.id}`, () =>
+    const container = await this.engine('START_FAILED', `create container ${req.id}`, () =>
       this.docker.createContainer(config),
     );
     const watch = this.events.watch(container.id);
@@ -307,18 +281,15 @@ export class DockerScheduler implements Scheduler {
   /** Follows a container found by inspect, settling at once when it has already ended. */
   private follow(info: ContainerInspectInfo): ContainerWatch {
     const watch = this.events.watch(info.Id);
-    const startedAt = Date.parse(info.State.StartedAt);
-    if (startedAt > 0) watch.markStarted(startedAt);
-    if (isEnded(info.State.Status)) settleExited(watch, info);
+    watch.applyInspect(info);
     return watch;
   }
 
   /** A bound on `stop`: if no die event came, the engine's own state decides. */
   private async settleFromEngine(watch: ContainerWatch): Promise<void> {
     const info = await this.inspect(watch.containerId).catch(() => undefined);
-    if (!info)
-      watch.settle(lost(`container ${watch.containerId} vanished while stopping`, Date.now()));
-    else if (isEnded(info.State.Status)) settleExited(watch, info);
+    if (info) return watch.applyInspect(info);
+    watch.settle(lostOutcome(`container ${watch.containerId} vanished while stopping`, Date.now()));
   }
 
   private async signal(id: string, signal: 'SIGTERM' | 'SIGKILL'): Promise<void> {
@@ -342,37 +313,15 @@ export class DockerScheduler implements Scheduler {
     return (await this.inspect(containerId))?.State.ExitCode ?? null;
   }
 
-  private async engine<T>(what: string, call: () => Promise<T>): Promise<T> {
+  private async engine<T>(
+    code: SchedulerErrorCode,
+    what: string,
+    call: () => Promise<T>,
+  ): Promise<T> {
     try {
       return await call();
     } catch (err) {
-      const code = what.startsWith('create') ? 'START_FAILED' : 'ENGINE_UNAVAILABLE';
       throw new SchedulerError(code, `cannot ${what}: ${engineMessage(err)}`);
     }
   }
-}
-
-function isEnded(state: string | undefined): boolean {
-  return state === 'exited' || state === 'dead' || state === 'removing';
-}
-
-function settleExited(watch: ContainerWatch, info: ContainerInspectInfo): void {
-  watch.settle({
-    kind: 'exited',
-    exitCode: info.State.ExitCode,
-    oomKilled: info.State.OOMKilled,
-    at: Date.parse(info.State.FinishedAt) || Date.now(),
-  });
-}
-
-function lost(reason: string, at: number) {
-  return { kind: 'lost' as const, reason, at };
-}
-
-/** The wrapper appends to the file from inside the container, as whatever user the image runs. */
-async function prepareLogFile(path: string): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
-  const handle = await open(path, 'a', 0o666);
-  await handle.close();
-  await chmod(path, 0o666);
 }
