@@ -18,6 +18,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Docker from 'dockerode';
+import type { ImageInspectInfo } from 'dockerode';
 
 export const BUSYBOX_IMAGE = 'local/gofer-busybox:1';
 /** The same files, with a command that serves HTTP on 127.0.0.1:$PORT, for service tests. */
@@ -28,7 +29,7 @@ const HTTPD_CMD =
 const HASH_LABEL = 'org.gofer-test.image-hash';
 const BUSYBOX_BINARY = '/bin/busybox';
 /** Bump when the recipe below changes, so that cached images are rebuilt. */
-const RECIPE = 'busybox-rootfs-v1';
+const RECIPE = 'busybox-rootfs-v2';
 
 export async function ensureTestImages(
   docker = new Docker({ socketPath: '/var/run/docker.sock' }),
@@ -47,7 +48,8 @@ async function ensureBusybox(docker: Docker, image: string, cmd: string): Promis
     );
   }
   const hash = createHash('sha256').update(RECIPE).update(cmd).update(binary).digest('hex');
-  if ((await imageLabel(docker, image, HASH_LABEL)) === hash) return;
+  const previous = await imageInfo(docker, image);
+  if (previous?.Config?.Labels?.[HASH_LABEL] === hash) return;
 
   const dir = mkdtempSync(join(tmpdir(), 'gofer-busybox-'));
   try {
@@ -66,9 +68,15 @@ async function ensureBusybox(docker: Docker, image: string, cmd: string): Promis
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-  if ((await imageLabel(docker, image, HASH_LABEL)) !== hash) {
+  if ((await imageInfo(docker, image))?.Config?.Labels?.[HASH_LABEL] !== hash) {
     throw new Error(`importing ${image} did not produce an image labelled with its hash`);
   }
+  // The outdated build is now untagged; it stays only while some container still uses it.
+  if (previous)
+    await docker
+      .getImage(previous.Id)
+      .remove()
+      .catch(() => undefined);
 }
 
 function buildRootfs(root: string, binary: Buffer): void {
@@ -90,14 +98,9 @@ function buildRootfs(root: string, binary: Buffer): void {
   writeFileSync(join(root, 'etc', 'group'), 'root:x:0:\nnogroup:x:65534:\n');
 }
 
-async function imageLabel(
-  docker: Docker,
-  image: string,
-  label: string,
-): Promise<string | undefined> {
+async function imageInfo(docker: Docker, image: string): Promise<ImageInspectInfo | undefined> {
   try {
-    const info = await docker.getImage(image).inspect();
-    return info.Config?.Labels?.[label];
+    return await docker.getImage(image).inspect();
   } catch {
     return undefined;
   }
