@@ -197,6 +197,17 @@ describe('the docker scheduler on the real engine', { skip: skipWithoutDocker },
     );
   });
 
+  test('a task that runs out of memory is reported as killed for it', async () => {
+    const spec = kit.task({
+      command: ['sh', '-c', 'x=$(head -c 64000000 /dev/zero | tr "\\0" a); echo ${#x}'],
+      resources: { memory_bytes: 16 * 1024 * 1024 },
+    });
+    const { outcome } = await runTask(spec);
+    assert.equal(outcome.kind, 'exited');
+    assert.equal(outcome.kind === 'exited' && outcome.oomKilled, true);
+    assert.equal(outcome.kind === 'exited' && outcome.exitCode, 137);
+  });
+
   test('list finds this installation’s containers and never a foreign one', async () => {
     const scheduler = kit.scheduler();
     const spec = kit.task({ command: ['sh', '-c', 'exit 4'] });
