@@ -23,6 +23,7 @@ import { PipelineRegistry } from './pipelines/pipeline-registry.js';
 import { builtinPluginDirs } from './plugins/builtin-plugins.js';
 import { PluginHost, type PluginSelection } from './plugins/plugin-host.js';
 import { RunOrchestrator } from './runs/run-orchestrator.js';
+import { TASK_PREPARATION_STEPS, type TaskPreparationStep } from './runs/task-preparation.js';
 import { KERNEL_VERSION } from './version.js';
 
 /** Injection tokens for the kernel's own services, beside the plugin contracts' tokens. */
@@ -189,6 +190,9 @@ function registerKernelServices(c: DependencyContainer): void {
       cancelGraceMs: parseDuration(cfg.runs.cancel_grace)!,
       logRetentionRuns: cfg.runs.log_retention_runs,
       removeFinishedWorkloads: cfg.runs.remove_finished_workloads,
+      preparation: c.isRegistered(TASK_PREPARATION_STEPS)
+        ? c.resolveAll<TaskPreparationStep>(TASK_PREPARATION_STEPS)
+        : [],
     });
   });
   single(

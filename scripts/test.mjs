@@ -35,8 +35,16 @@ if (!args.includes('--no-checks')) {
   step('eslint', npx('eslint'), ['.']);
   step('prettier', npx('prettier'), ['--check', '.']);
   if (existsSync(join(root, '.git'))) {
-    step('generated proto code is current', process.execPath, [join(root, 'scripts', 'gen-proto.mjs')]);
-    step('generated proto code is current (diff)', 'git', ['diff', '--exit-code', '--stat', '--', 'proto/generated']);
+    step('generated proto code is current', process.execPath, [
+      join(root, 'scripts', 'gen-proto.mjs'),
+    ]);
+    step('generated proto code is current (diff)', 'git', [
+      'diff',
+      '--exit-code',
+      '--stat',
+      '--',
+      'proto/generated',
+    ]);
   }
 }
 
@@ -63,17 +71,21 @@ function testFiles(dir) {
   });
 }
 
-const files = testFiles(join(root, 'dist', 'test')).filter(
-  (f) => only.length === 0 || only.some((o) => f.includes(o)),
-).sort();
+const files = testFiles(join(root, 'dist', 'test'))
+  .filter((f) => only.length === 0 || only.some((o) => f.includes(o)))
+  .sort();
 if (files.length === 0) {
   process.stderr.write('npm test: no test files found under dist/test\n');
   process.exit(1);
 }
 process.stderr.write(`\n== ${files.length} test files\n`);
-const result = spawnSync(process.execPath, ['--test', '--test-concurrency=2', '--test-timeout=600000', ...files], {
-  cwd: root,
-  stdio: 'inherit',
-  env,
-});
+const result = spawnSync(
+  process.execPath,
+  ['--test', '--test-concurrency=2', '--test-timeout=600000', ...files],
+  {
+    cwd: root,
+    stdio: 'inherit',
+    env,
+  },
+);
 process.exit(result.status ?? 1);

@@ -15,7 +15,9 @@ new Pipeline('demo', 'Demo build')
       .command(...sh('echo "checking out revision $REVISION"; sleep 1; echo "done"'))
       .variable('REVISION', 'main'),
     new Task('lint', image)
-      .command(...sh('echo "linting $GOFER_PIPELINE_ID run $GOFER_RUN_ID"; sleep 1; echo "no problems"'))
+      .command(
+        ...sh('echo "linting $GOFER_PIPELINE_ID run $GOFER_RUN_ID"; sleep 1; echo "no problems"'),
+      )
       .dependsOn('checkout', 'SUCCESS'),
     new Task('unit-tests', image)
       .command(...sh('for i in 1 2 3; do echo "unit test $i passed"; sleep 0.3; done'))

@@ -16,7 +16,7 @@ export interface Principal {
 
 /** What a call wants to do, as the API layer describes it. */
 export interface AccessRequest {
-  /** Full gRPC method path, e.g. `/gofer.v1.Runs/StartRun`. */
+  /** Full gRPC method path, e.g. `/gofer.v1.RunService/Start`. */
   method: string;
   /** `management` methods need a management principal; `namespace` ones reach `namespace`. */
   scope: 'management' | 'namespace' | 'any';

@@ -51,6 +51,12 @@ export interface TaskWorkloadSpec {
    * the file is complete when `exited` settles.
    */
   logFile: string;
+  /**
+   * Secret values the task may print. The scheduler replaces every occurrence of each with
+   * `***` before output reaches the log file, including occurrences split across writes.
+   * `kernel/logs/log-masker.ts` implements the rule for schedulers written in TypeScript.
+   */
+  mask?: readonly string[];
 }
 
 export interface ServiceWorkloadSpec {

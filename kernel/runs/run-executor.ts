@@ -10,6 +10,7 @@ import type { EventBus } from '../events/event-bus.js';
 import type { LogPaths } from '../logs/log-paths.js';
 import { readiness } from './dependency-rules.js';
 import { runOutcome, type RunEnding } from './run-outcome.js';
+import type { PreparedTask, TaskPreparationStep } from './task-preparation.js';
 import { taskEnvironment } from './task-environment.js';
 import { taskWorkloadId } from './workload-id.js';
 
@@ -23,6 +24,8 @@ export interface RunExecutorDeps {
   cancelGraceMs: number;
   defaultTaskConcurrency: number;
   removeFinishedWorkloads: boolean;
+  /** Run in order before each attempt starts, and told when the run ends. */
+  preparation: readonly TaskPreparationStep[];
 }
 
 /** One attempt of a task that holds a concurrency slot. */
@@ -229,6 +232,28 @@ export class RunExecutor {
         );
         await mkdir(dirname(logFile), { recursive: true });
         await (await open(logFile, 'a', 0o666)).close();
+        let prepared: PreparedTask = {
+          env: taskEnvironment({
+            namespace,
+            pipeline,
+            run,
+            task,
+            runVariables: this.run.variables,
+          }),
+          mask: [],
+        };
+        try {
+          for (const step of this.deps.preparation) {
+            prepared = await step.prepare(this.run, task, prepared);
+          }
+        } catch (err) {
+          await this.attemptEnded(attempt, {
+            status: 'FAILED',
+            reason: { kind: 'FAILED_PRECONDITION', description: (err as Error).message },
+          });
+          return;
+        }
+        if (attempt.stopping) throw new Error('the task was stopped before it started');
         const handle = await scheduler.startTask({
           id: attempt.workloadId,
           labels: {
@@ -246,13 +271,8 @@ export class RunExecutor {
           registryAuth: task.registry_auth,
           entrypoint: task.entrypoint,
           command: task.command,
-          env: taskEnvironment({
-            namespace,
-            pipeline,
-            run,
-            task,
-            runVariables: this.run.variables,
-          }),
+          env: prepared.env,
+          mask: prepared.mask,
           resources: task.resources,
           logFile,
         });
@@ -435,6 +455,9 @@ export class RunExecutor {
       ended: Date.now(),
     });
     await this.emit('RUN_COMPLETED', undefined, { status, reason: reason.description });
+    for (const step of this.deps.preparation) {
+      await step.runEnded(this.run).catch((err) => this.log.warn({ err }, 'run clean-up failed'));
+    }
     this.log.info({ status }, 'run completed');
     this.resolveDone(this.run);
   }

@@ -10,6 +10,7 @@ import type { LogPaths } from '../logs/log-paths.js';
 import { RunExecutor } from './run-executor.js';
 import { RunQueue } from './run-queue.js';
 import { checkRunVariables } from './task-environment.js';
+import type { TaskPreparationStep } from './task-preparation.js';
 
 export interface RunOrchestratorOptions {
   store: StateStore;
@@ -23,6 +24,7 @@ export interface RunOrchestratorOptions {
   cancelGraceMs: number;
   logRetentionRuns: number;
   removeFinishedWorkloads: boolean;
+  preparation: readonly TaskPreparationStep[];
 }
 
 const runKey = (ns: string, pipeline: string, id: number) => `${ns}/${pipeline}/${id}`;
@@ -276,6 +278,7 @@ export class RunOrchestrator implements RunService {
         cancelGraceMs: this.opts.cancelGraceMs,
         defaultTaskConcurrency: this.opts.defaultTaskConcurrency,
         removeFinishedWorkloads: this.opts.removeFinishedWorkloads,
+        preparation: this.opts.preparation,
       },
       run,
       config.config,
