@@ -126,6 +126,8 @@ export class DockerScheduler implements Scheduler {
   async stop(id: string, graceMs: number): Promise<void> {
     const info = await this.inspect(id);
     if (!info || !(info.State.Running || info.State.Paused || info.State.Restarting)) return;
+    // Its end arrives as an event; the stream replays from before this call if it was down.
+    await this.connect();
     const watch = this.follow(info);
 
     await this.signal(id, 'SIGTERM');
@@ -176,7 +178,7 @@ export class DockerScheduler implements Scheduler {
         exited: Promise.resolve(lostOutcome(`container ${id} does not exist`, at)),
       };
     }
-    const startedAt = Date.parse(info.State.StartedAt) || 0;
+    const startedAt = Math.max(0, Date.parse(info.State.StartedAt) || 0);
     if (info.State.Status === 'created') {
       const outcome = lostOutcome(`container ${id} was created but never started`, Date.now());
       return { id, startedAt: 0, exited: Promise.resolve(outcome) };
