@@ -1,7 +1,6 @@
 import { watch, type FSWatcher } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import type { LogChunk, LogService } from '../api/kernel-services.js';
-import type { GoferEvent } from '../contracts/model.js';
 import type { StateStore } from '../contracts/state-store.js';
 import { failedPrecondition } from '../errors.js';
 import type { EventBus } from '../events/event-bus.js';
@@ -39,15 +38,22 @@ export class TaskLogService implements LogService {
     }
 
     // Listen before looking, so a completion between the check and the wait is not missed.
-    const wake = new AsyncQueue<GoferEvent>(opts.signal);
+    // Anything pushed on `wake` (a task event, a file change) means "look again".
+    const wake = new AsyncQueue<'look'>(opts.signal);
     const unsubscribe = this.events.subscribe((e) => {
-      if (e.namespace === namespace && e.pipeline === pipeline && e.run === run && e.task === task)
-        wake.push(e);
+      if (
+        e.namespace === namespace &&
+        e.pipeline === pipeline &&
+        e.run === run &&
+        e.task === task
+      ) {
+        wake.push('look');
+      }
     });
     let watcher: FSWatcher | undefined;
     let file: FileHandle | undefined;
     try {
-      const file_ = this.paths.taskLog(namespace, pipeline, run, task);
+      const path = this.paths.taskLog(namespace, pipeline, run, task);
       let taskRun = await this.store.getTaskRun(namespace, pipeline, run, task);
       let offset = 0;
       let pending = Buffer.alloc(0);
@@ -56,10 +62,10 @@ export class TaskLogService implements LogService {
       for (;;) {
         const complete = taskRun.state === 'COMPLETE';
         if (!file) {
-          file = await open(file_, 'r').catch(() => undefined);
+          file = await open(path, 'r').catch(() => undefined);
           if (file && opts.follow && !complete) {
-            watcher = watch(file_, () => wake.push({} as GoferEvent));
-            watcher.on('error', () => wake.push({} as GoferEvent));
+            watcher = watch(path, () => wake.push('look'));
+            watcher.on('error', () => wake.push('look'));
           }
         }
         if (file) {
