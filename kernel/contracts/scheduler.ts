@@ -45,6 +45,8 @@ export interface TaskWorkloadSpec {
   /** Passed byte for byte: values may hold `=`, newlines, spaces or nothing at all. */
   env: Record<string, string>;
   resources?: TaskResources;
+  /** Placement constraints from the task config; schedulers that cannot place work ignore them. */
+  placement?: string[];
   /**
    * Absolute path of the task's log file. The scheduler makes sure that everything the task
    * writes reaches this file, appended in the framing of `kernel/logs/log-framing.ts`, and that

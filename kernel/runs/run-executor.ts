@@ -274,6 +274,7 @@ export class RunExecutor {
           env: prepared.env,
           mask: prepared.mask,
           resources: task.resources,
+          placement: task.placement,
           logFile,
         });
         attempt.handle = handle;

@@ -53,6 +53,11 @@ export interface TaskConfig {
   /** Extra attempts after a failed one (0-10); defaults to 0. */
   retries?: number;
   resources?: TaskResources;
+  /**
+   * Swarm placement constraints such as `node.labels.zone==eu`, all of which a node must meet to
+   * run the task. Only the swarm scheduler reads them; every other scheduler ignores them.
+   */
+  placement?: string[];
   /** Gives the task a GOFER_API_TOKEN scoped to its namespace for the length of the run. */
   inject_api_token?: boolean;
 }

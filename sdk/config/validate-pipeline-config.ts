@@ -53,6 +53,7 @@ const TASK_KEYS = [
   'timeout',
   'retries',
   'resources',
+  'placement',
   'inject_api_token',
 ];
 const REGISTRY_AUTH_KEYS = ['username', 'password'];
@@ -148,6 +149,7 @@ function checkTask(task: unknown, index: number, problems: Problem[]): GraphTask
   checkDuration(task.timeout, `${at}.timeout`, r);
   checkRetries(task.retries, `${at}.retries`, r);
   checkResources(task.resources, `${at}.resources`, r);
+  checkStringList(task.placement, `${at}.placement`, r);
   if (task.inject_api_token !== undefined && typeof task.inject_api_token !== 'boolean') {
     r.add(
       `${at}.inject_api_token`,
