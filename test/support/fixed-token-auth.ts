@@ -14,11 +14,11 @@ export class FixedTokenAuth implements Auth {
   /** Every request the API asked about, for tests that check what it asked. */
   readonly asked: AccessRequest[] = [];
 
-  constructor(private readonly tokens: Record<string, Principal>) {}
+  constructor(private readonly table: Record<string, Principal>) {}
 
   async authenticate(token: string | undefined): Promise<Principal> {
     if (token === undefined) throw new AuthError('UNAUTHENTICATED', 'no token given');
-    const principal = this.tokens[token];
+    const principal = this.table[token];
     if (!principal) throw new AuthError('UNAUTHENTICATED', 'unknown token');
     return principal;
   }

@@ -8,6 +8,13 @@ import { PACKAGE_ROOT } from '../../kernel/version.js';
 
 export const CLI = join(PACKAGE_ROOT, 'dist', 'cli', 'main.js');
 
+export interface ServiceProcessOptions {
+  /** Start with `--dev-mode` (allow-all auth); default true. */
+  devMode?: boolean;
+  /** The token `client` sends. */
+  token?: string;
+}
+
 /** A `gofer service start` in its own process, as an operator would run it. */
 export class ServiceProcess {
   readonly dataDir: string;
@@ -19,6 +26,7 @@ export class ServiceProcess {
   constructor(
     private readonly env: Record<string, string> = {},
     dataDir?: string,
+    private readonly options: ServiceProcessOptions = {},
   ) {
     this.dataDir = dataDir ?? mkdtempSync(join(tmpdir(), 'gofer-service-'));
   }
@@ -27,7 +35,13 @@ export class ServiceProcess {
   async start(): Promise<void> {
     if (!this.address) this.address = `127.0.0.1:${await freePort()}`;
     this.output = '';
-    const child = spawn(process.execPath, [CLI, 'service', 'start', '--dev-mode'], {
+    const args = [
+      CLI,
+      'service',
+      'start',
+      ...(this.options.devMode === false ? [] : ['--dev-mode']),
+    ];
+    const child = spawn(process.execPath, args, {
       env: {
         ...process.env,
         GOFER_DATA_DIR: this.dataDir,
@@ -40,7 +54,11 @@ export class ServiceProcess {
     child.stdout!.on('data', (d) => (this.output += d));
     child.stderr!.on('data', (d) => (this.output += d));
     this.child = child;
-    this.client = new GoferClient({ address: this.address, timeoutMs: 10_000 });
+    this.client = new GoferClient({
+      address: this.address,
+      token: this.options.token,
+      timeoutMs: 10_000,
+    });
 
     const deadline = Date.now() + 30_000;
     for (;;) {

@@ -28,7 +28,10 @@ export interface TestKernel {
   stop(): Promise<void>;
 }
 
-/** A real kernel in this process: real plugins, a SQLite file in a temp dir, gRPC on port 0. */
+/**
+ * A real kernel in this process: real plugins, a SQLite file in a temp dir, gRPC on port 0. It
+ * runs in dev mode (allow-all auth) unless `overrides.dev_mode` is false.
+ */
 export async function startTestKernel(
   overrides: DeepPartial<KernelConfig> = {},
   dataDir?: string,
@@ -36,7 +39,7 @@ export async function startTestKernel(
   const dir = dataDir ?? mkdtempSync(join(tmpdir(), 'gofer-kernel-'));
   const config = loadConfig({
     env: {},
-    devMode: true,
+    devMode: overrides.dev_mode ?? true,
     overrides: {
       data_dir: dir,
       log_level: 'warn',
