@@ -58,3 +58,14 @@ function buildLogwrap() {
   writeFileSync(stamp, hash);
 }
 buildLogwrap();
+
+// Extensions written with sdk/extension become WebAssembly components. Each build is cached by
+// content hash under .cache/extensions/, so this costs a bundle per extension unless one changed.
+async function buildExtensions() {
+  const { buildExtension } = await import('./build-extension.mjs');
+  const extensions = [
+    ['extensions/interval/interval-extension.ts', 'extensions/interval/interval.wasm'],
+  ];
+  for (const [entry, out] of extensions) await buildExtension(join(root, entry), join(root, out));
+}
+await buildExtensions();
