@@ -11,6 +11,7 @@ import { addPipelineCommands } from './commands/pipeline-commands.js';
 import { addRunCommands } from './commands/run-commands.js';
 import { addServiceCommands } from './commands/service-commands.js';
 import { addTaskRunCommands } from './commands/taskrun-commands.js';
+import { addTokenCommands } from './commands/token-commands.js';
 import { addUpCommand } from './commands/up-command.js';
 
 function packageVersion(): string {
@@ -60,6 +61,7 @@ export function buildProgram(): Command {
   addTaskRunCommands(program);
   addNamespaceCommands(program);
   addEventCommands(program);
+  addTokenCommands(program);
   return program;
 }
 

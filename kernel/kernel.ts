@@ -24,6 +24,8 @@ import { builtinPluginDirs } from './plugins/builtin-plugins.js';
 import { PluginHost, type PluginSelection } from './plugins/plugin-host.js';
 import { RunOrchestrator } from './runs/run-orchestrator.js';
 import { TASK_PREPARATION_STEPS, type TaskPreparationStep } from './runs/task-preparation.js';
+import { RunTokenStep } from './tokens/run-token-step.js';
+import { TokenRegistry } from './tokens/token-registry.js';
 import { KERNEL_VERSION } from './version.js';
 
 /** Injection tokens for the kernel's own services, beside the plugin contracts' tokens. */
@@ -72,10 +74,20 @@ export class Kernel {
 
     const store = container.resolve<StateStore>(STATE_STORE);
     container.register(INSTALLATION_ID, { useValue: await store.installationId() });
+    // Tasks resumed by reconcile may be prepared before the API listens; they wait for it.
+    let resolveAddress!: (address: string) => void;
+    const apiAddress = new Promise<string>((resolve) => (resolveAddress = resolve));
+    const runTokens = new RunTokenStep({
+      auth: container.resolve<Auth>(AUTH),
+      apiAddress: () => apiAddress,
+      logger,
+    });
+    container.register(TASK_PREPARATION_STEPS, { useValue: runTokens });
     registerKernelServices(container);
 
     const runs = container.resolve(RunOrchestrator);
     await runs.reconcile();
+    await runTokens.revokeLeftovers(store);
 
     const services = container.resolve<KernelServices>(KERNEL_SERVICES);
     const api = new ApiServer({
@@ -86,6 +98,7 @@ export class Kernel {
       logger,
     });
     const address = await api.start();
+    resolveAddress(address);
     const kernel = new Kernel(config, container, api, address);
     kernel.startRetention();
     logger.info(
@@ -116,6 +129,7 @@ export class Kernel {
       await this.api.stop(parseDuration(this.config.server.shutdown_timeout) ?? 15_000);
       await this.container.resolve<Scheduler>(SCHEDULER).close();
       await this.container.resolve<StateStore>(STATE_STORE).close();
+      await this.container.resolve<Auth>(AUTH).close?.();
       logger.info({}, 'gofer stopped');
       logger.flush?.();
     })();
@@ -234,6 +248,10 @@ function registerKernelServices(c: DependencyContainer): void {
       runs: c.resolve(RunOrchestrator),
       logs: c.resolve(TaskLogService),
       events: c.resolve(EventBus),
+      tokens: new TokenRegistry(
+        c.resolve<Auth>(AUTH),
+        cfg.dev_mode ? 'allow-all' : cfg.auth.engine,
+      ),
       system: () => ({
         version: KERNEL_VERSION,
         devMode: cfg.dev_mode,

@@ -14,6 +14,7 @@ import type { ProtoGrpcType as NamespaceTypes } from './generated/namespace_serv
 import type { ProtoGrpcType as PipelineTypes } from './generated/pipeline_service.js';
 import type { ProtoGrpcType as RunTypes } from './generated/run_service.js';
 import type { ProtoGrpcType as SystemTypes } from './generated/system_service.js';
+import type { ProtoGrpcType as TokenTypes } from './generated/token_service.js';
 
 type V1<T extends { gofer: { v1: unknown } }> = T['gofer']['v1'];
 export type GoferV1 = V1<SystemTypes> &
@@ -21,7 +22,8 @@ export type GoferV1 = V1<SystemTypes> &
   V1<PipelineTypes> &
   V1<RunTypes> &
   V1<LogTypes> &
-  V1<EventTypes>;
+  V1<EventTypes> &
+  V1<TokenTypes>;
 
 export const LOADER_OPTIONS: protoLoader.Options = {
   keepCase: true,
@@ -39,6 +41,7 @@ export const SERVICE_NAMES = [
   'RunService',
   'LogService',
   'EventService',
+  'TokenService',
 ] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];
 

@@ -18,6 +18,7 @@ import { namespaceHandlers } from './handlers/namespace-handlers.js';
 import { pipelineHandlers } from './handlers/pipeline-handlers.js';
 import { runHandlers } from './handlers/run-handlers.js';
 import { systemHandlers } from './handlers/system-handlers.js';
+import { tokenHandlers } from './handlers/token-handlers.js';
 import type { KernelServices } from './kernel-services.js';
 import { missingAccessEntries } from './method-access.js';
 
@@ -92,11 +93,12 @@ export class ApiServer {
     const { kernel, auth } = this.options;
     const handlers: Record<ServiceName, Record<string, Handler>> = {
       SystemService: systemHandlers(kernel),
-      NamespaceService: namespaceHandlers(kernel),
+      NamespaceService: namespaceHandlers(kernel, auth),
       PipelineService: pipelineHandlers(kernel),
       RunService: runHandlers(kernel),
       LogService: logHandlers(kernel),
       EventService: eventHandlers(kernel, auth),
+      TokenService: tokenHandlers(kernel),
     };
 
     // A method without an access rule or a handler would be a hole; refuse to start instead.

@@ -4,6 +4,7 @@
  * nothing here knows about gRPC.
  */
 import type { PipelineConfig } from '../../sdk/config/pipeline-config.js';
+import type { CreatedToken, NewToken, Principal, TokenInfo } from '../contracts/auth.js';
 import type {
   GoferEvent,
   Initiator,
@@ -115,6 +116,26 @@ export interface EventService {
   }): AsyncIterable<GoferEvent>;
 }
 
+export interface WhoAmI {
+  principal: Principal;
+  /** The calling token's record; absent when the auth plugin keeps no tokens (dev mode). */
+  token?: TokenInfo;
+}
+
+/** API tokens, served from the auth plugin's `TokenManager`; see docs/auth.md. */
+export interface TokenService {
+  /** The first management token, once per installation; ALREADY_EXISTS after. */
+  bootstrap(): Promise<CreatedToken>;
+  create(token: NewToken): Promise<CreatedToken>;
+  list(): Promise<TokenInfo[]>;
+  get(id: string): Promise<TokenInfo>;
+  enable(id: string): Promise<TokenInfo>;
+  disable(id: string): Promise<TokenInfo>;
+  delete(id: string): Promise<void>;
+  /** `token` is the caller's bearer token as sent, undefined when the call had none. */
+  whoami(principal: Principal, token: string | undefined): Promise<WhoAmI>;
+}
+
 export interface SystemInfo {
   version: string;
   devMode: boolean;
@@ -129,5 +150,6 @@ export interface KernelServices {
   runs: RunService;
   logs: LogService;
   events: EventService;
+  tokens: TokenService;
   system(): SystemInfo;
 }

@@ -9,6 +9,8 @@ export interface MethodAccess {
   scope: AccessRequest['scope'];
   /** Reads the namespace the call acts on; only for `namespace` scope. */
   namespace?: (request: Record<string, unknown>) => unknown;
+  /** Callable without a token; only for bootstrap, which is how the first token comes to be. */
+  public?: true;
 }
 
 const inNamespaceField: MethodAccess = {
@@ -26,7 +28,7 @@ export const METHOD_ACCESS: ReadonlyMap<string, MethodAccess> = new Map(
   [
     service('SystemService', { GetSystemInfo: anyone }),
     service('NamespaceService', {
-      // The list shows namespace names only; reading one needs a grant to it.
+      // The list holds only the namespaces the caller has a grant to; reading one needs a grant.
       List: anyone,
       Get: { scope: 'namespace', namespace: (req) => req.id },
       Create: management,
@@ -58,6 +60,17 @@ export const METHOD_ACCESS: ReadonlyMap<string, MethodAccess> = new Map(
     service('LogService', { TaskRunLogs: inNamespaceField, RunLogs: inNamespaceField }),
     // Events span namespaces: the stream drops the ones the caller holds no grant to.
     service('EventService', { GetEvent: anyone, ListEvents: anyone }),
+    service('TokenService', {
+      // Refuses every call after the first, so being open gives nothing away.
+      Bootstrap: { scope: 'management', public: true },
+      Create: management,
+      List: management,
+      Get: management,
+      Enable: management,
+      Disable: management,
+      Delete: management,
+      WhoAmI: anyone,
+    }),
   ].flat() as [string, MethodAccess][],
 );
 

@@ -12,5 +12,6 @@ export function builtinPluginDirs(): string[] {
     join(dist, 'schedulers', 'inprocess'),
     join(dist, 'plugins', 'sqlite-state-store'),
     join(dist, 'plugins', 'allow-all-auth'),
+    join(dist, 'plugins', 'token-auth'),
   ];
 }

@@ -21,7 +21,10 @@ import type {
   StartRunRequest,
 } from '../../kernel/api/kernel-services.js';
 import type { LogStream } from '../../kernel/logs/log-framing.js';
+import { TokenRegistry } from '../../kernel/tokens/token-registry.js';
 import type { PipelineConfig } from '../../sdk/config/pipeline-config.js';
+
+const noAuth = () => Promise.reject(new Error('not used'));
 
 const slice = <T>(items: T[], page?: Page) =>
   items.slice(page?.offset ?? 0, (page?.offset ?? 0) + (page?.limit ?? 200));
@@ -36,6 +39,9 @@ export class MemoryKernelServices implements KernelServices {
   private readonly logMap = new Map<string, { chunks: LogChunk[]; complete: boolean }>();
   /** Fires `change` on every new event or log chunk, so followers wait instead of polling. */
   private readonly changes = new EventEmitter().setMaxListeners(0);
+
+  /** No token manager behind it: token calls fail as they do with the allow-all plugin. */
+  readonly tokens = new TokenRegistry({ authenticate: noAuth, authorize: noAuth }, 'memory');
 
   constructor() {
     this.namespaceMap.set('default', {
