@@ -49,6 +49,14 @@ import type { RegisterPipelineResponse__Output } from '../proto/generated/gofer/
 import type { RetryRunResponse__Output } from '../proto/generated/gofer/v1/RetryRunResponse.js';
 import type { StartRunResponse__Output } from '../proto/generated/gofer/v1/StartRunResponse.js';
 import type { UpdateNamespaceResponse__Output } from '../proto/generated/gofer/v1/UpdateNamespaceResponse.js';
+import type { CreatedToken, NewToken, TokenInfo } from '../kernel/contracts/auth.js';
+import type { WhoAmI } from '../kernel/api/kernel-services.js';
+import type { BootstrapTokenResponse__Output } from '../proto/generated/gofer/v1/BootstrapTokenResponse.js';
+import type { CreateTokenResponse__Output } from '../proto/generated/gofer/v1/CreateTokenResponse.js';
+import type { GetTokenResponse__Output } from '../proto/generated/gofer/v1/GetTokenResponse.js';
+import type { ListTokensResponse__Output } from '../proto/generated/gofer/v1/ListTokensResponse.js';
+import type { WhoAmIResponse__Output } from '../proto/generated/gofer/v1/WhoAmIResponse.js';
+import { tokenFromWire, tokenKindToWire } from '../proto/token-wire.js';
 
 export interface GoferClientOptions {
   /** `host:port`. */
@@ -74,6 +82,7 @@ type Clients = {
   runs: InstanceType<GoferV1['RunService']>;
   logs: InstanceType<GoferV1['LogService']>;
   events: InstanceType<GoferV1['EventService']>;
+  tokens: InstanceType<GoferV1['TokenService']>;
 };
 
 type Callback<R> = (err: grpc.ServiceError | null, res?: R) => void;
@@ -101,6 +110,7 @@ export class GoferClient {
       runs: new v1.RunService(options.address, credentials, channel),
       logs: new v1.LogService(options.address, credentials, channel),
       events: new v1.EventService(options.address, credentials, channel),
+      tokens: new v1.TokenService(options.address, credentials, channel),
     };
   }
 
@@ -412,6 +422,78 @@ export class GoferClient {
       opts.signal,
       wire.eventFromWire,
     );
+  }
+
+  // Tokens
+
+  /** Sends no token, whatever the client holds: bootstrap is how the first one comes to be. */
+  async bootstrapToken(): Promise<CreatedToken> {
+    const res = await this.call<BootstrapTokenResponse__Output>((cb) =>
+      this.clients.tokens.Bootstrap({}, new grpc.Metadata(), this.options(), cb),
+    );
+    return { token: res.secret, info: tokenFromWire(res.token!) };
+  }
+
+  async createToken(token: NewToken): Promise<CreatedToken> {
+    const request = {
+      name: token.name,
+      kind: tokenKindToWire(token.kind),
+      namespaces: token.namespaces ?? [],
+      expires: token.expires ?? 0,
+      metadata: token.metadata ?? {},
+    };
+    const res = await this.call<CreateTokenResponse__Output>((cb) =>
+      this.clients.tokens.Create(request, this.metadata, this.options(), cb),
+    );
+    return { token: res.secret, info: tokenFromWire(res.token!) };
+  }
+
+  async listTokens(): Promise<TokenInfo[]> {
+    const res = await this.call<ListTokensResponse__Output>((cb) =>
+      this.clients.tokens.List({}, this.metadata, this.options(), cb),
+    );
+    return res.tokens.map(tokenFromWire);
+  }
+
+  async getToken(id: string): Promise<TokenInfo> {
+    const res = await this.call<GetTokenResponse__Output>((cb) =>
+      this.clients.tokens.Get({ id }, this.metadata, this.options(), cb),
+    );
+    return tokenFromWire(res.token!);
+  }
+
+  async enableToken(id: string): Promise<TokenInfo> {
+    const res = await this.call<GetTokenResponse__Output>((cb) =>
+      this.clients.tokens.Enable({ id }, this.metadata, this.options(), cb),
+    );
+    return tokenFromWire(res.token!);
+  }
+
+  async disableToken(id: string): Promise<TokenInfo> {
+    const res = await this.call<GetTokenResponse__Output>((cb) =>
+      this.clients.tokens.Disable({ id }, this.metadata, this.options(), cb),
+    );
+    return tokenFromWire(res.token!);
+  }
+
+  async deleteToken(id: string): Promise<void> {
+    await this.call<object>((cb) =>
+      this.clients.tokens.Delete({ id }, this.metadata, this.options(), cb),
+    );
+  }
+
+  async whoami(): Promise<WhoAmI> {
+    const res = await this.call<WhoAmIResponse__Output>((cb) =>
+      this.clients.tokens.WhoAmI({}, this.metadata, this.options(), cb),
+    );
+    return {
+      principal: {
+        kind: res.kind as WhoAmI['principal']['kind'],
+        name: res.name,
+        namespaces: res.namespaces,
+      },
+      token: res.token ? tokenFromWire(res.token) : undefined,
+    };
   }
 
   // Plumbing

@@ -17,6 +17,8 @@ export interface CallContext {
   signal: AbortSignal;
   /** Full method path, e.g. `/gofer.v1.RunService/Start`. */
   method: string;
+  /** The bearer token as sent, for the few handlers that act on it (WhoAmI). */
+  token?: string;
 }
 
 export type UnaryHandler = (request: never, ctx: CallContext) => Promise<object>;
@@ -62,8 +64,8 @@ export class CallGuard {
       const controller = new AbortController();
       call.on('cancelled', () => controller.abort());
       this.admit(path, call.request, call.metadata)
-        .then((principal) =>
-          fn(call.request as never, { principal, signal: controller.signal, method: path }),
+        .then(({ principal, token }) =>
+          fn(call.request as never, { principal, signal: controller.signal, method: path, token }),
         )
         .then(
           (response) => callback(null, response),
@@ -102,8 +104,8 @@ export class CallGuard {
     fn: StreamHandler,
     signal: AbortSignal,
   ): Promise<void> {
-    const principal = await this.admit(path, call.request, call.metadata);
-    const iterator = fn(call.request as never, { principal, signal, method: path })[
+    const { principal, token } = await this.admit(path, call.request, call.metadata);
+    const iterator = fn(call.request as never, { principal, signal, method: path, token })[
       Symbol.asyncIterator
     ]();
     const aborted = new Promise<typeof ABORTED>((resolve) => {
@@ -126,12 +128,19 @@ export class CallGuard {
     }
   }
 
-  /** Authenticates and authorizes the call; resolves with the caller. */
-  private async admit(path: string, request: unknown, metadata: grpc.Metadata): Promise<Principal> {
+  /** Authenticates and authorizes the call; resolves with the caller and their token. */
+  private async admit(
+    path: string,
+    request: unknown,
+    metadata: grpc.Metadata,
+  ): Promise<{ principal: Principal; token?: string }> {
     const access = METHOD_ACCESS.get(path);
     if (!access) throw new GoferError('INTERNAL', `no access rule for ${path}`);
+    // Only bootstrap is public: it is how the first token comes to exist.
+    if (access.public) return { principal: ANONYMOUS };
 
-    const principal = await this.auth.authenticate(bearerToken(metadata));
+    const token = bearerToken(metadata);
+    const principal = await this.auth.authenticate(token);
     let namespace: string | undefined;
     if (access.namespace) {
       const value = access.namespace(request as Record<string, unknown>);
@@ -144,7 +153,7 @@ export class CallGuard {
       namespace = value;
     }
     await this.auth.authorize(principal, { method: path, scope: access.scope, namespace });
-    return principal;
+    return { principal, token };
   }
 
   private fail(path: string, err: unknown) {
@@ -154,6 +163,13 @@ export class CallGuard {
     return toServiceError(err);
   }
 }
+
+/** The caller of a public method: no grants, so it reaches nothing should it be asked. */
+const ANONYMOUS: Principal = Object.freeze({
+  kind: 'client',
+  name: 'anonymous',
+  namespaces: Object.freeze([]) as readonly string[],
+});
 
 /** The abort reason of streams ended by shutdown, told apart from a client's cancel. */
 const SHUTTING_DOWN = new GoferError(

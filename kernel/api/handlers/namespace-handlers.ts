@@ -4,15 +4,49 @@ import type { GetNamespaceRequest__Output as GetReq } from '../../../proto/gener
 import type { ListNamespacesRequest__Output as ListReq } from '../../../proto/generated/gofer/v1/ListNamespacesRequest.js';
 import type { UpdateNamespaceRequest__Output as UpdateReq } from '../../../proto/generated/gofer/v1/UpdateNamespaceRequest.js';
 import { namespaceToWire } from '../../../proto/model-wire.js';
-import type { KernelServices } from '../kernel-services.js';
-import { type Handler, unary } from '../call-guard.js';
+import type { Auth } from '../../contracts/auth.js';
+import type { Namespace } from '../../contracts/model.js';
+import type { Page } from '../../contracts/state-store.js';
+import type { KernelServices, NamespaceService } from '../kernel-services.js';
+import { type CallContext, type Handler, unary } from '../call-guard.js';
 import { page, requireText } from '../request-fields.js';
 
-export function namespaceHandlers(kernel: KernelServices): Record<string, Handler> {
+/** Namespaces read per store call while filtering a list by grants. */
+const FILTER_BATCH = 200;
+
+/**
+ * The namespaces the caller may enter, paged after filtering so that a client token sees full
+ * pages of its own namespaces rather than pages of others' with holes.
+ */
+async function visibleNamespaces(
+  namespaces: NamespaceService,
+  auth: Auth,
+  ctx: CallContext,
+  wanted: Page,
+): Promise<Namespace[]> {
+  const visible: Namespace[] = [];
+  const start = wanted.offset ?? 0;
+  const end = start + (wanted.limit ?? FILTER_BATCH);
+  for (let offset = 0; visible.length < end; offset += FILTER_BATCH) {
+    const batch = await namespaces.list({ offset, limit: FILTER_BATCH });
+    for (const ns of batch) {
+      const request = { method: ctx.method, scope: 'namespace' as const, namespace: ns.id };
+      const allowed = await auth.authorize(ctx.principal, request).then(
+        () => true,
+        () => false,
+      );
+      if (allowed) visible.push(ns);
+    }
+    if (batch.length < FILTER_BATCH) break;
+  }
+  return visible.slice(start, end);
+}
+
+export function namespaceHandlers(kernel: KernelServices, auth: Auth): Record<string, Handler> {
   const namespaces = kernel.namespaces;
   return {
-    List: unary(async (req: ListReq) => ({
-      namespaces: (await namespaces.list(page(req))).map(namespaceToWire),
+    List: unary(async (req: ListReq, ctx) => ({
+      namespaces: (await visibleNamespaces(namespaces, auth, ctx, page(req))).map(namespaceToWire),
     })),
 
     Get: unary(async (req: GetReq) => ({
