@@ -85,6 +85,15 @@ describe('a misbehaving wasm guest', () => {
     assert.equal((await fresh.externalEvent(command('count'))).body, '1');
   });
 
+  it('carries frames larger than the shared buffer both ways', async () => {
+    const instance = await launchProbe();
+    const request = `length:${'y'.repeat(1024 * 1024)}`;
+    assert.equal((await instance.externalEvent(command(request))).body, String(request.length));
+    const big = await instance.externalEvent(command(`big:${2 * 1024 * 1024}`));
+    assert.equal(big.body.length, 2 * 1024 * 1024);
+    assert.equal((await instance.externalEvent(command('count'))).body, '1');
+  });
+
   it('reaches the host through a start-run made during a call', async () => {
     const spec = launchSpec(source, { name: 'probe' });
     const instance = await within(60_000, runtime.launch(spec), 'launch');

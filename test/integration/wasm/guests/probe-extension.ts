@@ -2,7 +2,8 @@
  * A guest for the runtime's tests. Its external events are commands, so that one component
  * covers every misbehaviour: `count` (per-instance state), `spin` (a loop that never ends),
  * `grow:<MiB>` (keeps memory until it has that much or cannot get more), `start-run` (calls the
- * host), `arm-trap` (the next tick throws, which traps a non-result export).
+ * host), `arm-trap` (the next tick throws, which traps a non-result export), `length:<padding>`
+ * (the body's size) and `big:<n>` (an answer of n bytes), for frames larger than the channel.
  */
 import { defineExtension, host } from '../../../../sdk/extension/index.js';
 
@@ -12,6 +13,8 @@ const kept: Uint8Array[] = [];
 
 function command(text: string): string {
   if (text === 'count') return String(++count);
+  if (text.startsWith('length:')) return String(text.length);
+  if (text.startsWith('big:')) return 'x'.repeat(Number(text.slice(4)));
   if (text === 'spin') {
     for (;;) count++;
   }
