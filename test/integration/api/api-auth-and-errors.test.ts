@@ -112,43 +112,6 @@ describe('the API guard', () => {
       message: /variables has keys that are not variable names: "BAD-KEY"$/,
     });
   });
-
-  it('takes the run initiator from the token, human unless it is an extension', async () => {
-    const byClient = await api
-      .client('client')
-      .startRun('default', 'demo', { A: 'x=y' }, 'nightly');
-    assert.deepEqual(byClient.initiator, { kind: 'HUMAN', name: 'ci-bot', reason: 'nightly' });
-    assert.deepEqual(byClient.variables, { A: 'x=y' });
-    const byExtension = await api.client('ext').startRun('default', 'demo', {});
-    assert.deepEqual(byExtension.initiator, { kind: 'EXTENSION', name: 'cron', reason: '' });
-  });
-
-  it('keeps absent config fields absent and zero values as given across the wire', async () => {
-    const config = {
-      id: 'exact',
-      parallelism: 0,
-      tasks: [
-        {
-          id: 'a',
-          image: 'local/a',
-          entrypoint: [],
-          retries: 0,
-          inject_api_token: false,
-          pull_policy: 'never' as const,
-        },
-        {
-          id: 'b',
-          image: 'local/b',
-          depends_on: { a: 'FAILURE' as const },
-          resources: { cpus: 0.5 },
-          variables: { X: '' },
-        },
-      ],
-    };
-    const stored = await api.client().registerPipeline('default', config);
-    assert.deepEqual(stored.config, config);
-    assert.deepEqual((await api.client().getConfig('default', 'exact', 1)).config, config);
-  });
 });
 
 describe('the method access table', () => {
