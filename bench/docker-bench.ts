@@ -6,7 +6,7 @@
  * says how to read the figures.
  */
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Docker from 'dockerode';
 import { taskWorkloadId } from '../kernel/runs/workload-id.js';
@@ -58,8 +58,11 @@ export async function benchDocker(options: BenchOptions): Promise<BenchFigures> 
         `${options.taskConcurrency} for Gofer's pipelines and the raw runner alike; ` +
         `${options.repeat} measured runs of each case after one warm-up`,
     );
+    // Other work on the machine slows both sides; the load says how quiet the machine was.
+    const loadBefore = loadavg()[0];
     const results = await measure(rig, options.repeat);
-    return dockerReport(results.gofer, results.raw, options);
+    const load = { before: loadBefore, after: loadavg()[0] };
+    return dockerReport(results.gofer, results.raw, options, load);
   } finally {
     for (const cleanup of cleanups.reverse()) await cleanup();
   }

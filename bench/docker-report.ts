@@ -15,9 +15,12 @@ export function dockerReport(
   gofer: SideResults,
   raw: SideResults,
   options: BenchOptions,
+  load: { before: number; after: number },
 ): BenchFigures {
   const f = {
     docker_repeat: options.repeat,
+    load_avg_1m_before: round(load.before),
+    load_avg_1m_after: round(load.after),
     task_concurrency: options.taskConcurrency,
     network_mode: options.networkMode,
     single_gofer_ms: round(median(gofer.single)),
@@ -71,6 +74,10 @@ export function dockerReport(
   console.log(
     `  target child_dispatch_ms_p50 < ${TARGET_DISPATCH_P50_MS}: ${f.child_dispatch_ms_p50} ` +
       `(${verdict(targets.child_dispatch_target_met)})`,
+  );
+  console.log(
+    `  machine load (1 min average) ${f.load_avg_1m_before} before, ${f.load_avg_1m_after} after; ` +
+      'figures from a busy machine are slower on both sides',
   );
   console.log('');
   return { ...f, ...targets };
