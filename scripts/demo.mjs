@@ -1,8 +1,10 @@
 // The demo: Gofer's main job on a real example. It makes sure a Docker engine and the demo
-// image exist, starts `gofer service start --dev-mode` on a free loopback port with a fresh
-// data directory, registers examples/demo/pipeline.ts, runs it on Docker, prints the task
-// states, timings and some log output, and exits 0 only when every task ended as intended.
+// image exist, starts `gofer service start` (real auth, a fresh secret key) on a free loopback
+// port with a fresh data directory, bootstraps a management token, registers
+// examples/demo/pipeline.ts, runs it on Docker, prints the task states, timings and some log
+// output, and exits 0 only when every task ended as intended.
 import { spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -30,16 +32,23 @@ const env = {
   GOFER_SERVER__ADDRESS: `127.0.0.1:${port}`,
   GOFER_CLI_ADDRESS: `127.0.0.1:${port}`,
   GOFER_LOG_LEVEL: 'warn',
+  // Secrets are sealed with this key; outside dev mode the service refuses to start without one.
+  GOFER_SECRET_STORE__SQLITE__ENCRYPTION_KEY: randomBytes(32).toString('hex'),
 };
 
-say(`2. gofer service start --dev-mode  (data in ${dataDir}, API on 127.0.0.1:${port})`);
-const service = spawn(process.execPath, [cli, 'service', 'start', '--dev-mode'], {
+say(`2. gofer service start  (data in ${dataDir}, API on 127.0.0.1:${port})`);
+const service = spawn(process.execPath, [cli, 'service', 'start'], {
   env,
   stdio: ['ignore', 'inherit', 'inherit'],
 });
 let exitCode = 1;
 try {
   await waitForService();
+
+  say('2b. gofer token bootstrap  (the first management token, used by every command below)');
+  const created = JSON.parse(gofer(['token', 'bootstrap', '--output', 'json'], true));
+  env.GOFER_CLI_TOKEN = created.token;
+  console.log(`bootstrapped management token ${created.info.id}`);
 
   say('3. gofer up examples/demo/pipeline.ts');
   gofer(['up', join(root, 'examples', 'demo', 'pipeline.ts')]);
@@ -111,11 +120,12 @@ async function waitForService() {
   while (Date.now() < deadline) {
     if (service.exitCode !== null)
       throw new Error('the service exited during start; see its log above');
+    // Before bootstrap there is no token, so any answer from the API, a refusal included, means up.
     const probe = spawnSync(process.execPath, [cli, 'namespace', 'list', '--output', 'json'], {
       env,
       encoding: 'utf8',
     });
-    if (probe.status === 0) return;
+    if (probe.status === 0 || /no token/.test(probe.stderr)) return;
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
   throw new Error('the service did not answer within 30 s');
