@@ -54,9 +54,15 @@ export class GoferRunner {
         },
       },
     });
-    const kernel = await Kernel.start(config, {
-      logger: pino({ level: process.env.GOFER_BENCH_LOG ?? 'silent' }),
-    });
+    let kernel: Kernel;
+    try {
+      kernel = await Kernel.start(config, {
+        logger: pino({ level: process.env.GOFER_BENCH_LOG ?? 'silent' }),
+      });
+    } catch (err) {
+      rmSync(dataDir, { recursive: true, force: true });
+      throw err;
+    }
     return new GoferRunner(kernel, dataDir, kernel.container.resolve<string>(INSTALLATION_ID));
   }
 
