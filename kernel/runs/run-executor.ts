@@ -1,5 +1,3 @@
-import { mkdir, open } from 'node:fs/promises';
-import { dirname } from 'node:path';
 import { parseDuration, formatDuration } from '../../sdk/config/duration.js';
 import type { PipelineConfig, TaskConfig } from '../../sdk/config/pipeline-config.js';
 import type { Logger } from '../contracts/logger.js';
@@ -230,8 +228,6 @@ export class RunExecutor {
             workloadId: attempt.workloadId,
           }),
         );
-        await mkdir(dirname(logFile), { recursive: true });
-        await (await open(logFile, 'a', 0o666)).close();
         let prepared: PreparedTask = {
           env: taskEnvironment({
             namespace,

@@ -173,8 +173,9 @@ export class ContainerEvents {
       this.remember(id, { exit: { exitCode, oomKilled: oom, at } });
       return;
     }
-    // The oom event can be missing (cgroup v1 reports it late); the engine's state is certain.
-    const oomKilled = watch.oom || (await this.inspectOomKilled(id));
+    // The oom event can be missing (cgroup v1 reports it late), so a SIGKILL exit, the only way
+    // the OOM killer ends a process, asks the engine; every other exit is reported at once.
+    const oomKilled = watch.oom || (exitCode === 137 && (await this.inspectOomKilled(id)));
     watch.settle({ kind: 'exited', exitCode, oomKilled, at });
   }
 

@@ -28,7 +28,7 @@ import { isEndedState, lostOutcome } from './container-watch.js';
 import type { ContainerWatch } from './container-watch.js';
 import { INSTALLATION_LABEL, workloadLabelsOf } from './container-labels.js';
 import type { DockerSchedulerOptions } from './docker-scheduler-options.js';
-import { engineMessage, isNoOp, isNotFound } from './engine-errors.js';
+import { engineMessage, engineStatus, isNoOp, isNotFound } from './engine-errors.js';
 import { ImagePuller } from './image-puller.js';
 import { prepareLogFile } from './log-file.js';
 import { taskProblems } from './task-problems.js';
@@ -94,6 +94,7 @@ export class DockerScheduler implements Scheduler {
         entrypoint: spec.entrypoint,
         command: spec.command,
         env: spec.env,
+        mask: spec.mask,
         resources: spec.resources,
         logFile: spec.logFile,
         networkMode: this.options.networkMode,
@@ -243,11 +244,18 @@ export class DockerScheduler implements Scheduler {
     }
     const config = containerConfig(req, image);
     await prepareLogFile(req.logFile, req.id);
-    await this.remove(req.id);
 
-    const container = await this.engine('START_FAILED', `create container ${req.id}`, () =>
-      this.docker.createContainer(config),
-    );
+    // Create first and replace only on a name conflict: the common case costs one request.
+    const container = await this.engine('START_FAILED', `create container ${req.id}`, async () => {
+      try {
+        return await this.docker.createContainer(config);
+      } catch (err) {
+        if (engineStatus(err) === 404) this.puller.forget(req.image);
+        if (engineStatus(err) !== 409) throw err;
+        await this.remove(req.id);
+        return this.docker.createContainer(config);
+      }
+    });
     const watch = this.events.watch(container.id);
     try {
       await container.start();

@@ -18,7 +18,13 @@ export interface ImageRequest {
   registryAuth?: RegistryAuth;
 }
 
+/** How long an image found on the engine is trusted without asking again. */
+const PRESENT_TTL_MS = 5000;
+
 export class ImagePuller {
+  /** Images recently found present, so a burst of tasks asks the engine once. */
+  private readonly present = new Map<string, { info: ImageInspectInfo; at: number }>();
+
   constructor(
     private readonly docker: Docker,
     private readonly pullRegistries: readonly string[],
@@ -28,8 +34,13 @@ export class ImagePuller {
   /** Returns the image's inspect data, pulling first when the policy asks for it. */
   async ensure(req: ImageRequest): Promise<ImageInspectInfo> {
     if (req.pullPolicy !== 'always') {
+      const cached = this.present.get(req.image);
+      if (cached && Date.now() - cached.at < PRESENT_TTL_MS) return cached.info;
       const present = await this.inspect(req.image);
-      if (present) return present;
+      if (present) {
+        this.present.set(req.image, { info: present, at: Date.now() });
+        return present;
+      }
       if (req.pullPolicy === 'never') {
         throw new SchedulerError(
           'IMAGE_NOT_FOUND',
@@ -49,6 +60,11 @@ export class ImagePuller {
       );
     }
     return pulled;
+  }
+
+  /** Drops what is known of an image, e.g. after the engine said it no longer has it. */
+  forget(image: string): void {
+    this.present.delete(image);
   }
 
   /** Refuses, without any network traffic, an image whose registry is not allowed. */
