@@ -238,6 +238,38 @@ describe('the service on Docker', { skip }, () => {
     );
   });
 
+  it('stops gracefully on SIGTERM, leaving a running task to finish and be picked up at the next start', async () => {
+    await deploy(service.client, {
+      id: 'graceful',
+      tasks: [
+        {
+          id: 'slow',
+          image: BUSYBOX_IMAGE,
+          command: ['sh', '-c', 'echo begin; sleep 3; echo end'],
+        },
+      ],
+    });
+    const run = await startRun(service.client, 'graceful');
+    await waitForEvent(
+      service.client,
+      (e) => e.type === 'TASK_RUN_STARTED' && e.pipeline === 'graceful' && e.run === run.id,
+    );
+
+    assert.equal(await service.stop(), 0, 'the service exits 0 on SIGTERM');
+    const running = await containersOf('graceful', run.id);
+    assert.equal(running.length, 1, 'the task container was left running');
+    assert.equal(running[0].State, 'running');
+
+    await service.start();
+    const { run: done, tasks } = await waitForRunEnd(service.client, 'graceful', run.id);
+    assert.equal(done.status, 'SUCCESSFUL');
+    assert.equal(tasks.get('slow')!.exitCode, 0);
+    const out = [];
+    for await (const c of service.client.taskRunLogs('default', 'graceful', run.id, 'slow'))
+      out.push(c.data);
+    assert.equal(Buffer.concat(out).toString(), 'begin\nend\n');
+  });
+
   it('queues a second run of a pipeline with parallelism 1 until the first ends', async () => {
     await deploy(service.client, {
       id: 'single',
