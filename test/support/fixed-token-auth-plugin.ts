@@ -7,6 +7,7 @@
  * Tokens: `mgmt` (management `admin`), `client` (client `ci-bot`, namespace `default` only) and
  * `ext` (extension `cron`, every namespace).
  */
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -41,11 +42,15 @@ export function installFixedTokenAuthPlugin(): string {
   return dir;
 }
 
-/** Kernel settings that select this plugin: no dev mode, so the token table is asked. */
-export function fixedTokenAuthSettings() {
+/**
+ * Kernel settings for a kernel that checks tokens: no dev mode, this plugin, and the encryption
+ * key the secret store insists on outside dev mode (a fresh one: tests keep no secrets).
+ */
+export function tokenCheckingSettings() {
   return {
     dev_mode: false,
     auth: { engine: 'fixed-token' },
     plugins: { paths: [installFixedTokenAuthPlugin()] },
+    secret_store: { sqlite: { encryption_key: randomBytes(32).toString('hex') } },
   };
 }

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { GoferClient } from '../../../cli/gofer-client.js';
 import type { GoferEvent } from '../../../kernel/contracts/model.js';
-import { fixedTokenAuthSettings } from '../../support/fixed-token-auth-plugin.js';
+import { tokenCheckingSettings } from '../../support/fixed-token-auth-plugin.js';
 import { skipWithoutDocker } from '../../support/docker-test-kit.js';
 import { startTestKernel, type TestKernel } from '../../support/test-kernel.js';
 import { BUSYBOX_IMAGE, ensureTestImages } from '../../support/test-images.js';
@@ -27,7 +27,7 @@ describe('the API on a real kernel (in-process scheduler)', () => {
   let t: TestKernel;
   const c = clients();
   before(async () => {
-    t = await startTestKernel({ scheduler: { engine: 'inprocess' }, ...fixedTokenAuthSettings() });
+    t = await startTestKernel({ scheduler: { engine: 'inprocess' }, ...tokenCheckingSettings() });
     await c.for(t).registerPipeline('default', {
       id: 'demo',
       tasks: [{ id: 'greet', image: 'inprocess', command: ['echo', 'hi'] }],

@@ -3,6 +3,7 @@
  * `ext`) and, unless told otherwise, the in-process scheduler, plus a `CliRunner` that talks to
  * it with the management token from a home directory of its own.
  */
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -26,6 +27,8 @@ export async function startCliService(env: Record<string, string> = {}): Promise
       GOFER_PLUGINS__PATHS: pluginDir,
       GOFER_SCHEDULER__ENGINE: 'inprocess',
       GOFER_RUNS__CANCEL_GRACE: '300ms',
+      // Outside dev mode the secret store needs a key; a fresh one, since tests keep no secrets.
+      GOFER_SECRET_STORE__SQLITE__ENCRYPTION_KEY: randomBytes(32).toString('hex'),
       ...env,
     },
     undefined,
