@@ -71,6 +71,8 @@ export class Kernel {
     container.register(STATE_STORE, { useValue: created.get('state-store')!.instance });
     container.register(AUTH, { useValue: created.get('auth')!.instance });
     container.register(SCHEDULER, { useValue: created.get('scheduler')!.instance });
+    container.register(OBJECT_STORE, { useValue: created.get('object-store')!.instance });
+    container.register(SECRET_STORE, { useValue: created.get('secret-store')!.instance });
 
     const store = container.resolve<StateStore>(STATE_STORE);
     container.register(INSTALLATION_ID, { useValue: await store.installationId() });
@@ -177,6 +179,18 @@ function pluginSelections(config: KernelConfig): PluginSelection[] {
       config: section(config.scheduler, config.scheduler.engine),
       setting: 'scheduler.engine',
     },
+    {
+      kind: 'object-store',
+      name: config.object_store.engine,
+      config: section(config.object_store, config.object_store.engine),
+      setting: 'object_store.engine',
+    },
+    {
+      kind: 'secret-store',
+      name: config.secret_store.engine,
+      config: section(config.secret_store, config.secret_store.engine),
+      setting: 'secret_store.engine',
+    },
   ];
 }
 
@@ -219,6 +233,7 @@ function registerKernelServices(c: DependencyContainer): void {
         runs: c.resolve(RunOrchestrator),
         logPaths: c.resolve(LogPaths),
         configVersionsKept: config().runs.config_versions_kept,
+        cleanups: [c.resolve(ObjectService), c.resolve(SecretService)],
       }),
   );
   single(
@@ -229,6 +244,7 @@ function registerKernelServices(c: DependencyContainer): void {
         c.resolve(EventBus),
         c.resolve(RunOrchestrator),
         c.resolve(LogPaths),
+        [c.resolve(ObjectService), c.resolve(SecretService)],
       ),
   );
   single(
@@ -261,4 +277,29 @@ function registerKernelServices(c: DependencyContainer): void {
       }),
     };
   });
+}
+
+/**
+ * The object and secret services, and the preparation steps built on them: reference
+ * resolution before each attempt, run object expiry at each run's end. Registered before the
+ * run orchestrator is first resolved, which is when it collects its steps.
+ */
+function registerStoreSteps(c: DependencyContainer): void {
+  const cfg = c.resolve<KernelConfig>(KERNEL_CONFIG);
+  const objects = new ObjectService({
+    store: c.resolve<StateStore>(STATE_STORE),
+    objects: c.resolve<ObjectStore>(OBJECT_STORE),
+    events: c.resolve(EventBus),
+    logger: c.resolve<PinoLogger>(LOGGER),
+    pipelineObjectLimit: cfg.object_store.pipeline_object_limit,
+    runObjectExpiry: cfg.object_store.run_object_expiry,
+  });
+  const secrets = new SecretService(
+    c.resolve<StateStore>(STATE_STORE),
+    c.resolve<SecretStore>(SECRET_STORE),
+  );
+  c.register(ObjectService, { useValue: objects });
+  c.register(SecretService, { useValue: secrets });
+  c.register(TASK_PREPARATION_STEPS, { useValue: new StoreReferenceResolver(secrets, objects) });
+  c.register(TASK_PREPARATION_STEPS, { useValue: objects });
 }

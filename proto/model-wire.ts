@@ -127,6 +127,7 @@ export function runToWire(r: Run): WireRun {
     started: r.started,
     ended: r.ended,
     logs_expired: r.logsExpired,
+    objects_expired: r.objectsExpired,
   };
 }
 
@@ -150,6 +151,7 @@ export function runFromWire(w: WireRunOut): Run {
     started: w.started,
     ended: w.ended,
     logsExpired: w.logs_expired,
+    objectsExpired: w.objects_expired,
   };
 }
 

@@ -32,7 +32,11 @@ export interface ApiServerOptions {
 }
 
 export class ApiServer {
-  private readonly grpcServer = new grpc.Server();
+  // Objects and secrets travel whole in one message; several MiB must fit.
+  private readonly grpcServer = new grpc.Server({
+    'grpc.max_receive_message_length': MAX_MESSAGE_BYTES,
+    'grpc.max_send_message_length': MAX_MESSAGE_BYTES,
+  });
   private readonly health: HealthImplementation;
   private readonly guard: CallGuard;
   private readonly logger: Logger;

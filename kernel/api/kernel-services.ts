@@ -15,6 +15,8 @@ import type {
   TaskRun,
 } from '../contracts/model.js';
 import type { Page } from '../contracts/state-store.js';
+import type { ObjectInfo, ObjectKey, ObjectScope } from '../contracts/object-store.js';
+import type { SecretInfo } from '../contracts/secret-store.js';
 import type { LogStream } from '../logs/log-framing.js';
 
 export interface NamespaceService {

@@ -71,6 +71,27 @@ export const METHOD_ACCESS: ReadonlyMap<string, MethodAccess> = new Map(
       Delete: management,
       WhoAmI: anyone,
     }),
+    service('ObjectService', {
+      ListPipelineObjects: inNamespaceField,
+      GetPipelineObject: inNamespaceField,
+      PutPipelineObject: inNamespaceField,
+      DeletePipelineObject: inNamespaceField,
+      ListRunObjects: inNamespaceField,
+      GetRunObject: inNamespaceField,
+      PutRunObject: inNamespaceField,
+      DeleteRunObject: inNamespaceField,
+    }),
+    service('SecretService', {
+      ListPipelineSecrets: inNamespaceField,
+      GetPipelineSecret: inNamespaceField,
+      PutPipelineSecret: inNamespaceField,
+      DeletePipelineSecret: inNamespaceField,
+      // Global secrets belong to the installation; namespaces only use them through tasks.
+      ListGlobalSecrets: management,
+      GetGlobalSecret: management,
+      PutGlobalSecret: management,
+      DeleteGlobalSecret: management,
+    }),
   ].flat() as [string, MethodAccess][],
 );
 

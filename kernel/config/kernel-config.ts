@@ -63,6 +63,33 @@ export interface KernelConfig {
     };
     [engine: string]: unknown;
   };
+  object_store: {
+    engine: string;
+    /** Pipeline objects kept per pipeline; a put past it evicts the oldest key. */
+    pipeline_object_limit: number;
+    /** A run's objects are deleted once the run has this many newer runs. */
+    run_object_expiry: number;
+    sqlite: {
+      /** Defaults to `<data_dir>/plugins/gofer.object-store.sqlite/objects.db`. */
+      path: string;
+      busy_timeout: string;
+    };
+    [engine: string]: unknown;
+  };
+  secret_store: {
+    engine: string;
+    sqlite: {
+      /**
+       * 32 bytes as 64 hex characters or base64; required outside dev mode. Set it with
+       * `GOFER_SECRET_STORE__SQLITE__ENCRYPTION_KEY=$(openssl rand -hex 32)`.
+       */
+      encryption_key: string;
+      /** Defaults to `<data_dir>/plugins/gofer.secret-store.sqlite/secrets.db`. */
+      path: string;
+      busy_timeout: string;
+    };
+    [engine: string]: unknown;
+  };
   auth: {
     /** Ignored in dev mode, which always uses `allow-all`. */
     engine: string;

@@ -107,7 +107,11 @@ function mergeInto(
 function isOpenSection(path: string): boolean {
   const [top, ...rest] = path.split('.');
   return (
-    (top === 'scheduler' || top === 'state_store' || top === 'auth') &&
+    (top === 'scheduler' ||
+      top === 'state_store' ||
+      top === 'auth' ||
+      top === 'object_store' ||
+      top === 'secret_store') &&
     (rest.length >= 1 || path === top)
   );
 }

@@ -84,6 +84,8 @@ export interface Run {
   started: number;
   ended: number;
   logsExpired: boolean;
+  /** The run's objects were deleted once it had `object_store.run_object_expiry` newer runs. */
+  objectsExpired: boolean;
 }
 
 export type TaskRunState = 'WAITING' | 'PROCESSING' | 'RUNNING' | 'COMPLETE';

@@ -50,7 +50,10 @@ export interface NewRun {
 }
 
 export type RunPatch = Partial<
-  Pick<Run, 'state' | 'status' | 'statusReason' | 'started' | 'ended' | 'logsExpired'>
+  Pick<
+    Run,
+    'state' | 'status' | 'statusReason' | 'started' | 'ended' | 'logsExpired' | 'objectsExpired'
+  >
 >;
 export type TaskRunPatch = Partial<
   Pick<
@@ -143,10 +146,15 @@ export interface StateStore {
     patch: TaskRunPatch,
   ): Promise<TaskRun>;
   /**
-   * Runs of the pipeline that are COMPLETE, whose logs have not expired, and that have at least
-   * `keep` newer runs. Oldest first.
+   * Runs of the pipeline that are COMPLETE, whose logs (or, with `what` = `objects`, objects)
+   * have not expired, and that have at least `keep` newer runs. Oldest first.
    */
-  listRunsPastRetention(namespace: string, pipeline: string, keep: number): Promise<Run[]>;
+  listRunsPastRetention(
+    namespace: string,
+    pipeline: string,
+    keep: number,
+    what?: 'logs' | 'objects',
+  ): Promise<Run[]>;
 
   // Events
 

@@ -6,6 +6,7 @@ import { failedPrecondition, invalidArgument } from '../errors.js';
 import type { EventBus } from '../events/event-bus.js';
 import type { LogPaths } from '../logs/log-paths.js';
 import type { RunOrchestrator } from '../runs/run-orchestrator.js';
+import type { ScopeCleanup } from './scope-cleanup.js';
 import { ID_PATTERN } from '../../sdk/config/validate-pipeline-config.js';
 
 export const DEFAULT_NAMESPACE = 'default';
@@ -17,6 +18,8 @@ export class NamespaceRegistry implements NamespaceService {
     private readonly events: EventBus,
     private readonly runs: RunOrchestrator,
     private readonly logPaths: LogPaths,
+    /** Stores that keep data under the namespace (objects, secrets), emptied on delete. */
+    private readonly cleanups: readonly ScopeCleanup[] = [],
   ) {}
 
   list(page?: Page): Promise<Namespace[]> {
@@ -56,6 +59,7 @@ export class NamespaceRegistry implements NamespaceService {
     }
     await this.store.getNamespace(id);
     await this.runs.cancelAndWait({ namespace: id }, `namespace "${id}" is being deleted`);
+    for (const cleanup of this.cleanups) await cleanup.deleteScope({ namespace: id });
     await this.store.deleteNamespace(id);
     await rm(this.logPaths.namespaceDir(id), { recursive: true, force: true });
     await this.events.emit({ type: 'NAMESPACE_DELETED', namespace: id });

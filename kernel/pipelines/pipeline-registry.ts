@@ -7,6 +7,7 @@ import { GoferError } from '../errors.js';
 import type { EventBus } from '../events/event-bus.js';
 import type { LogPaths } from '../logs/log-paths.js';
 import type { RunOrchestrator } from '../runs/run-orchestrator.js';
+import type { ScopeCleanup } from '../namespaces/scope-cleanup.js';
 import {
   formatProblems,
   validatePipelineConfig,
@@ -19,6 +20,8 @@ export interface PipelineRegistryOptions {
   runs: RunOrchestrator;
   logPaths: LogPaths;
   configVersionsKept: number;
+  /** Stores that keep data under the pipeline (objects, secrets), emptied on delete. */
+  cleanups?: readonly ScopeCleanup[];
 }
 
 /** Registers, deploys and deletes pipelines; every config is checked before it is stored. */
@@ -119,6 +122,9 @@ export class PipelineRegistry implements PipelineService {
     const { store, events, runs, logPaths } = this.opts;
     await store.getPipeline(namespace, id);
     await runs.cancelAndWait({ namespace, pipeline: id }, `pipeline "${id}" is being deleted`);
+    for (const cleanup of this.opts.cleanups ?? []) {
+      await cleanup.deleteScope({ namespace, pipeline: id });
+    }
     await store.deletePipeline(namespace, id);
     await rm(logPaths.pipelineDir(namespace, id), { recursive: true, force: true });
     await events.emit({ type: 'PIPELINE_DELETED', namespace, pipeline: id });

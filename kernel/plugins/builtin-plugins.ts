@@ -13,5 +13,7 @@ export function builtinPluginDirs(): string[] {
     join(dist, 'plugins', 'sqlite-state-store'),
     join(dist, 'plugins', 'allow-all-auth'),
     join(dist, 'plugins', 'token-auth'),
+    join(dist, 'plugins', 'sqlite-object-store'),
+    join(dist, 'plugins', 'sqlite-secret-store'),
   ];
 }

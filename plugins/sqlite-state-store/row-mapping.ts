@@ -62,6 +62,7 @@ export interface RunRow extends ReasonColumns {
   started: number;
   ended: number;
   logs_expired: number;
+  objects_expired: number;
 }
 
 export interface TaskRunRow extends ReasonColumns {
@@ -127,6 +128,7 @@ export const toRun = (row: RunRow): Run => ({
   started: row.started,
   ended: row.ended,
   logsExpired: row.logs_expired === 1,
+  objectsExpired: row.objects_expired === 1,
 });
 
 export const toTaskRun = (row: TaskRunRow): TaskRun => ({

@@ -25,6 +25,7 @@ const RUN_PATCH: PatchColumns<RunPatch> = {
   started: (started) => ({ started }),
   ended: (ended) => ({ ended }),
   logsExpired: (expired) => ({ logs_expired: asFlag(expired) }),
+  objectsExpired: (expired) => ({ objects_expired: asFlag(expired) }),
 };
 
 /** Runs. Synchronous; the caller decides the transaction. */
@@ -33,6 +34,7 @@ export class RunQueries {
   private readonly selectPage;
   private readonly selectUnfinished;
   private readonly selectPastRetention;
+  private readonly selectPastObjectRetention;
   private readonly insertRow;
   private readonly bumpQueue;
   private readonly updates = new Map<string, Database.Statement<[Record<string, Bindable>]>>();
@@ -57,6 +59,12 @@ export class RunQueries {
     this.selectPastRetention = db.prepare<[Omit<Key, 'id'> & { keep: number }], RunRow>(
       `SELECT * FROM runs
        WHERE ${key} AND state = 'COMPLETE' AND logs_expired = 0
+         AND id <= (SELECT id FROM runs WHERE ${key} ORDER BY id DESC LIMIT 1 OFFSET @keep)
+       ORDER BY id`,
+    );
+    this.selectPastObjectRetention = db.prepare<[Omit<Key, 'id'> & { keep: number }], RunRow>(
+      `SELECT * FROM runs
+       WHERE ${key} AND state = 'COMPLETE' AND objects_expired = 0
          AND id <= (SELECT id FROM runs WHERE ${key} ORDER BY id DESC LIMIT 1 OFFSET @keep)
        ORDER BY id`,
     );
@@ -116,10 +124,16 @@ export class RunQueries {
     return this.selectUnfinished.all().map(toRun);
   }
 
-  listPastRetention(namespace: string, pipeline: string, keep: number): Run[] {
+  listPastRetention(
+    namespace: string,
+    pipeline: string,
+    keep: number,
+    what: 'logs' | 'objects' = 'logs',
+  ): Run[] {
     this.pipelines.get(namespace, pipeline);
     const kept = Number.isFinite(keep) && keep > 0 ? Math.floor(keep) : 0;
-    return this.selectPastRetention.all({ namespace, pipeline, keep: kept }).map(toRun);
+    const query = what === 'objects' ? this.selectPastObjectRetention : this.selectPastRetention;
+    return query.all({ namespace, pipeline, keep: kept }).map(toRun);
   }
 
   update(namespace: string, pipeline: string, id: number, patch: RunPatch): Run {

@@ -203,8 +203,13 @@ export class SqliteStateStore implements StateStore {
     return this.write(() => this.taskRuns.update(namespace, pipeline, run, task, patch));
   }
 
-  async listRunsPastRetention(namespace: string, pipeline: string, keep: number): Promise<Run[]> {
-    return this.read(() => this.runs.listPastRetention(namespace, pipeline, keep));
+  async listRunsPastRetention(
+    namespace: string,
+    pipeline: string,
+    keep: number,
+    what: 'logs' | 'objects' = 'logs',
+  ): Promise<Run[]> {
+    return this.read(() => this.runs.listPastRetention(namespace, pipeline, keep, what));
   }
 
   // Events

@@ -7,11 +7,14 @@ import type { ContainerCreateOptions, ImageInspectInfo } from 'dockerode';
 import { SchedulerError } from '../../kernel/contracts/scheduler.js';
 import type { WorkloadLabels } from '../../kernel/contracts/scheduler.js';
 import type { TaskResources } from '../../sdk/config/pipeline-config.js';
+import { maskPatterns } from '../../kernel/logs/log-masker.js';
 import { containerLabels } from './container-labels.js';
 
 /** Where the wrapper and the log file appear inside every container. */
 export const LOGWRAP_TARGET = '/.gofer/logwrap';
 export const LOG_TARGET = '/.gofer/log';
+/** How the wrapper gets its mask patterns; it removes the variable before the command starts. */
+export const MASK_ENV = 'GOFER_LOG_MASK';
 
 export interface ContainerRequest {
   id: string;
@@ -20,6 +23,8 @@ export interface ContainerRequest {
   entrypoint?: string[];
   command?: string[];
   env: Record<string, string>;
+  /** Secret values the wrapper masks in the task's output. */
+  mask?: readonly string[];
   resources?: TaskResources;
   logFile: string;
   networkMode: 'host' | 'none';
@@ -60,7 +65,7 @@ export function containerConfig(
     Image: req.image,
     Entrypoint: [LOGWRAP_TARGET, LOG_TARGET, '--'],
     Cmd: argv,
-    Env: envList(req.id, req.env),
+    Env: [...envList(req.id, req.env), ...maskEnv(req.mask)],
     Labels: containerLabels(req.labels),
     Tty: false,
     OpenStdin: false,
@@ -80,6 +85,13 @@ export function containerConfig(
       ...resourceLimits(req.resources),
     },
   };
+}
+
+// Patterns travel as hex so that any byte, newlines and commas included, survives the trip.
+function maskEnv(mask: readonly string[] | undefined): string[] {
+  const patterns = maskPatterns(mask ?? []);
+  if (patterns.length === 0) return [];
+  return [`${MASK_ENV}=${patterns.map((p) => p.toString('hex')).join(',')}`];
 }
 
 function envList(id: string, env: Record<string, string>): string[] {

@@ -74,6 +74,7 @@ export class InProcessScheduler implements Scheduler {
       env: spec.env,
       logFile: spec.logFile,
       program,
+      mask: spec.mask,
     });
     this.workloads.set(spec.id, workload);
     return workload.handle;

@@ -14,6 +14,7 @@ import type {
 } from '../../kernel/contracts/scheduler.js';
 import { encodeRecord } from '../../kernel/logs/log-framing.js';
 import type { LogStream } from '../../kernel/logs/log-framing.js';
+import { LogMasker, maskPatterns } from '../../kernel/logs/log-masker.js';
 import type { BuiltinProgram } from './builtin-program.js';
 import { schedulerFailure } from './scheduler-failure.js';
 
@@ -26,6 +27,8 @@ export interface WorkloadStart {
   env: Record<string, string>;
   logFile: string;
   program: BuiltinProgram;
+  /** Secret values to replace with `***` before output reaches the log file. */
+  mask?: readonly string[];
 }
 
 export class InProcessWorkload {
@@ -34,6 +37,7 @@ export class InProcessWorkload {
   private readonly timers = new Set<NodeJS.Timeout>();
   private writes: Promise<void> = Promise.resolve();
   private writeError: unknown;
+  private readonly maskers: Record<LogStream, LogMasker>;
   private onTerm: () => void = () => {};
   private settle: (outcome: WorkloadOutcome) => void = () => {};
 
@@ -41,6 +45,8 @@ export class InProcessWorkload {
     private readonly spec: WorkloadStart,
     private readonly log: FileHandle,
   ) {
+    const patterns = maskPatterns(spec.mask ?? []);
+    this.maskers = { stdout: new LogMasker(patterns), stderr: new LogMasker(patterns) };
     const exited = new Promise<WorkloadOutcome>((resolve) => (this.settle = resolve));
     this.handle = { id: spec.id, startedAt: Date.now(), exited };
   }
@@ -98,7 +104,12 @@ export class InProcessWorkload {
 
   private write(stream: LogStream, text: string): void {
     if (!this.running || text.length === 0) return;
-    const record = encodeRecord(stream, Buffer.from(text, 'utf8'));
+    this.append(stream, this.maskers[stream].write(Buffer.from(text, 'utf8')));
+  }
+
+  private append(stream: LogStream, data: Buffer): void {
+    if (data.length === 0) return;
+    const record = encodeRecord(stream, data);
     this.writes = this.writes
       .then(async () => void (await this.log.write(record)))
       .catch((err: unknown) => void (this.writeError ??= err));
@@ -119,6 +130,9 @@ export class InProcessWorkload {
     this.exitCode = code;
     for (const timer of this.timers) clearTimeout(timer);
     this.timers.clear();
+    // What a masker held back could not grow into a secret any more; write it out masked.
+    this.append('stdout', this.maskers.stdout.end());
+    this.append('stderr', this.maskers.stderr.end());
 
     void this.writes
       .then(() => this.log.close())

@@ -11,6 +11,7 @@ import { parseDuration } from './duration.js';
 import { closestKey } from './closest-key.js';
 import { checkTaskGraph, type GraphTask } from './check-task-graph.js';
 import type { PipelineConfig } from './pipeline-config.js';
+import { parseStoreReference } from './store-reference.js';
 
 export interface Problem {
   /** Where the problem is, e.g. `tasks[2].depends_on.build`; empty for the config as a whole. */
@@ -208,6 +209,9 @@ function checkVariables(value: unknown, at: string, r: Reporter): void {
         path,
         `variable ${quote(key)} must be a string, got ${kindOf(val)}; quote numbers and booleans`,
       );
+    } else {
+      const parsed = parseStoreReference(val);
+      if (parsed.type === 'malformed') r.add(path, `variable ${quote(key)}: ${parsed.problem}`);
     }
   }
 }

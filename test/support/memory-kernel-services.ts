@@ -14,6 +14,8 @@ import type {
   TaskRun,
 } from '../../kernel/contracts/model.js';
 import type { Page } from '../../kernel/contracts/state-store.js';
+import type { ObjectInfo, ObjectKey } from '../../kernel/contracts/object-store.js';
+import type { SecretInfo } from '../../kernel/contracts/secret-store.js';
 import { alreadyExists, failedPrecondition, notFound } from '../../kernel/errors.js';
 import type {
   KernelServices,
@@ -23,6 +25,9 @@ import type {
 import type { LogStream } from '../../kernel/logs/log-framing.js';
 import { TokenRegistry } from '../../kernel/tokens/token-registry.js';
 import type { PipelineConfig } from '../../sdk/config/pipeline-config.js';
+
+const objectId = (key: ObjectKey) =>
+  JSON.stringify([key.namespace, key.pipeline, key.run ?? 0, key.key]);
 
 const noAuth = () => Promise.reject(new Error('not used'));
 
@@ -233,6 +238,51 @@ export class MemoryKernelServices implements KernelServices {
     list: (opts) => this.listEvents(opts),
   };
 
+  // Objects and secrets: one map each, keyed by the scope's parts, enough to answer calls.
+  readonly objectMap = new Map<string, { info: ObjectInfo; value: Buffer }>();
+  readonly secretMap = new Map<string, { info: SecretInfo; value: Buffer }>();
+
+  objects: KernelServices['objects'] = {
+    list: async (scope) =>
+      [...this.objectMap.entries()]
+        .filter(([k]) =>
+          k.startsWith(
+            JSON.stringify([scope.namespace, scope.pipeline, scope.run ?? 0]).slice(0, -1),
+          ),
+        )
+        .map(([, v]) => v.info),
+    get: async (key) => {
+      const found = this.objectMap.get(objectId(key));
+      if (!found) throw notFound(`object "${key.key}" not found`);
+      return found;
+    },
+    put: async (key, value, opts) => {
+      if (this.objectMap.has(objectId(key)) && !opts.force) {
+        throw alreadyExists(`object "${key.key}" already exists`, 'use --force');
+      }
+      const info = { key: key.key, created: Date.now(), size: value.length };
+      this.objectMap.set(objectId(key), { info, value });
+      return { info, evicted: [] };
+    },
+    delete: async (key) => {
+      if (!this.objectMap.delete(objectId(key))) throw notFound(`object "${key.key}" not found`);
+    },
+  };
+
+  secrets: KernelServices['secrets'] = {
+    listPipeline: async (ns, pipeline) => this.secretInfos([ns, pipeline]),
+    getPipeline: async (ns, pipeline, key, includeValue) =>
+      this.secretGet([ns, pipeline, key], includeValue),
+    putPipeline: async (ns, pipeline, key, value, opts) =>
+      this.secretPut([ns, pipeline, key], value, opts.force, []),
+    deletePipeline: async (ns, pipeline, key) => this.secretDelete([ns, pipeline, key]),
+    listGlobal: async () => this.secretInfos([]),
+    getGlobal: async (key, includeValue) => this.secretGet([key], includeValue),
+    putGlobal: async (key, value, opts) =>
+      this.secretPut([key], value, opts.force, opts.namespaces),
+    deleteGlobal: async (key) => this.secretDelete([key]),
+  };
+
   system() {
     return {
       version: '0.1.0',
@@ -244,6 +294,36 @@ export class MemoryKernelServices implements KernelServices {
   }
 
   // Internals
+
+  private secretInfos(scope: string[]): SecretInfo[] {
+    return [...this.secretMap.entries()]
+      .filter(
+        ([k]) =>
+          (JSON.parse(k) as string[]).length === scope.length + 1 &&
+          k.startsWith(JSON.stringify(scope).slice(0, -1)),
+      )
+      .map(([, v]) => v.info);
+  }
+
+  private secretGet(id: string[], includeValue: boolean) {
+    const found = this.secretMap.get(JSON.stringify(id));
+    if (!found) throw notFound(`secret "${id.at(-1)}" not found`);
+    return includeValue ? found : { info: found.info };
+  }
+
+  private secretPut(id: string[], value: Buffer, force: boolean, namespaces: string[]) {
+    if (this.secretMap.has(JSON.stringify(id)) && !force) {
+      throw alreadyExists(`secret "${id.at(-1)}" already exists`, 'use --force');
+    }
+    const info = { key: id.at(-1)!, created: Date.now(), namespaces };
+    this.secretMap.set(JSON.stringify(id), { info, value });
+    return info;
+  }
+
+  private secretDelete(id: string[]): void {
+    if (!this.secretMap.delete(JSON.stringify(id)))
+      throw notFound(`secret "${id.at(-1)}" not found`);
+  }
 
   private async *listEvents(opts: {
     afterId?: number;
@@ -321,6 +401,7 @@ export class MemoryKernelServices implements KernelServices {
       started: Date.now(),
       ended: 0,
       logsExpired: false,
+      objectsExpired: false,
     };
     this.runMap.set(`${ns}/${pipelineId}`, [...runs, run]);
     const config = (this.configMap.get(`${ns}/${pipelineId}`) ?? []).find(

@@ -14,6 +14,12 @@
  * or 128 + signal when the command was killed. After the command exits, the pipes are drained for
  * a bounded time, so a background process that inherited them cannot keep logwrap alive.
  * A command that cannot be executed is reported on stderr (and so in the log) with exit 127.
+ *
+ * Masking: GOFER_LOG_MASK, when set, holds byte patterns as lower-case hex separated by commas,
+ * longest first (the scheduler expands secret values with kernel/logs/log-masker.ts). logwrap
+ * removes it from the environment before the command starts, then replaces every occurrence of
+ * a pattern with "***" in both the log file and its own output, per stream, holding back only the
+ * longest tail of a chunk that could still grow into a pattern and flushing it at the end.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -37,6 +43,8 @@
 
 static const int forwarded[] = {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
 #define N_FORWARDED (sizeof(forwarded) / sizeof(forwarded[0]))
+
+#define MASK_ENV "GOFER_LOG_MASK"
 
 static volatile pid_t child_pid = 0;
 static int chld_pipe[2] = {-1, -1};
@@ -98,6 +106,143 @@ static void append_record(int log_fd, int stream, const char *data, size_t len) 
     if (write_all(log_fd, frame, 8 + len) < 0) say("cannot write the log file: ", strerror(errno), NULL);
 }
 
+/* Writes output to the log (in records of at most CHUNK bytes) and, best effort, to our stream. */
+static void emit(int log_fd, int stream, const char *data, size_t len) {
+    for (size_t off = 0; off < len; off += CHUNK) {
+        size_t n = len - off < CHUNK ? len - off : CHUNK;
+        append_record(log_fd, stream, data + off, n);
+    }
+    /* The copy to our own stream is best effort: nobody may be reading it. */
+    if (len > 0) (void)write_all(stream, data, len);
+}
+
+/* Masking patterns, longest first, and per stream the tail held back from the last chunk. */
+static char **patterns = NULL;
+static size_t *pattern_lens = NULL;
+static size_t n_patterns = 0;
+static size_t longest_pattern = 0;
+static char *held[3];
+static size_t held_len[3];
+
+static int hex_value(char c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+/* Reads GOFER_LOG_MASK and removes it, so the command never sees the patterns. */
+static int load_patterns(void) {
+    const char *spec = getenv(MASK_ENV);
+    if (!spec || !*spec) {
+        unsetenv(MASK_ENV);
+        return 0;
+    }
+    size_t count = 1;
+    for (const char *c = spec; *c; c++) count += *c == ',';
+    patterns = calloc(count, sizeof *patterns);
+    pattern_lens = calloc(count, sizeof *pattern_lens);
+    if (!patterns || !pattern_lens) return -1;
+    const char *p = spec;
+    while (*p) {
+        const char *end = strchr(p, ',');
+        size_t hex_len = end ? (size_t)(end - p) : strlen(p);
+        if (hex_len % 2 != 0) return -1;
+        if (hex_len > 0) {
+            char *bytes = malloc(hex_len / 2);
+            if (!bytes) return -1;
+            for (size_t i = 0; i < hex_len / 2; i++) {
+                int hi = hex_value(p[2 * i]), lo = hex_value(p[2 * i + 1]);
+                if (hi < 0 || lo < 0) return -1;
+                bytes[i] = (char)(hi * 16 + lo);
+            }
+            patterns[n_patterns] = bytes;
+            pattern_lens[n_patterns] = hex_len / 2;
+            if (hex_len / 2 > longest_pattern) longest_pattern = hex_len / 2;
+            n_patterns++;
+        }
+        p += hex_len + (end ? 1 : 0);
+    }
+    /* Clear the value in place too, so it does not linger in this process's environment. */
+    unsetenv(MASK_ENV);
+    return 0;
+}
+
+/*
+ * The length of the longest pattern matching whole at data[i..len), 0 when none can, or -1 when
+ * data ends inside what could still be a pattern (the caller then holds the rest back).
+ */
+static long match_at(const char *data, size_t i, size_t len) {
+    size_t left = len - i;
+    int partial = 0;
+    for (size_t k = 0; k < n_patterns; k++) {
+        size_t plen = pattern_lens[k];
+        if (plen <= left) {
+            if (memcmp(data + i, patterns[k], plen) == 0) return partial ? -1 : (long)plen;
+        } else if (memcmp(data + i, patterns[k], left) == 0) {
+            partial = 1;
+        }
+    }
+    return partial ? -1 : 0;
+}
+
+/*
+ * Masks held + chunk for one stream and emits what is safe to write. At the end of the stream
+ * (final), nothing is held back: a tail that is only a prefix stays as it is.
+ */
+static void mask_and_emit(int log_fd, int stream, const char *chunk, size_t n, int final) {
+    if (n_patterns == 0) {
+        emit(log_fd, stream, chunk, n);
+        return;
+    }
+    size_t len = held_len[stream] + n;
+    char *data = malloc(len + 1);
+    /* "***" is never longer than the shortest pattern times three, so 3x always fits. */
+    char *out = malloc(3 * len + 3);
+    if (!data || !out) {
+        say("out of memory while masking; output dropped", NULL);
+        free(data);
+        free(out);
+        return;
+    }
+    if (held_len[stream] > 0) memcpy(data, held[stream], held_len[stream]);
+    if (n > 0) memcpy(data + held_len[stream], chunk, n);
+    free(held[stream]);
+    held[stream] = NULL;
+    held_len[stream] = 0;
+
+    size_t o = 0, i = 0;
+    while (i < len) {
+        long m = match_at(data, i, len);
+        if (m < 0 && !final) {
+            held_len[stream] = len - i;
+            held[stream] = malloc(held_len[stream]);
+            if (held[stream]) memcpy(held[stream], data + i, held_len[stream]);
+            else held_len[stream] = 0;
+            break;
+        }
+        if (m < 0 && final) {
+            /* Only a prefix at the very end; a whole shorter pattern inside it is still masked. */
+            long whole = 0;
+            for (size_t k = 0; k < n_patterns && !whole; k++) {
+                size_t plen = pattern_lens[k];
+                if (plen <= len - i && memcmp(data + i, patterns[k], plen) == 0) whole = (long)plen;
+            }
+            m = whole;
+        }
+        if (m > 0) {
+            memcpy(out + o, "***", 3);
+            o += 3;
+            i += (size_t)m;
+        } else {
+            out[o++] = data[i++];
+        }
+    }
+    emit(log_fd, stream, out, o);
+    free(data);
+    free(out);
+}
+
 /* Reads one chunk from a pipe; returns 0 at end of file (the fd is then closed and set to -1). */
 static int pump(int *fd, int stream, int log_fd) {
     static char buf[CHUNK];
@@ -108,11 +253,10 @@ static int pump(int *fd, int stream, int log_fd) {
     if (n <= 0) {
         close(*fd);
         *fd = -1;
+        mask_and_emit(log_fd, stream, NULL, 0, 1);
         return 0;
     }
-    append_record(log_fd, stream, buf, (size_t)n);
-    /* The copy to our own stream is best effort: nobody may be reading it. */
-    (void)write_all(stream, buf, (size_t)n);
+    mask_and_emit(log_fd, stream, buf, (size_t)n, 0);
     return 1;
 }
 
@@ -132,6 +276,10 @@ static void run_child(char **argv, int out_w, int err_w, sigset_t *old_mask) {
 int main(int argc, char **argv) {
     if (argc < 4 || strcmp(argv[2], "--") != 0) {
         say("usage: logwrap <log-file> -- <command> [args...]", NULL);
+        return EXIT_SETUP;
+    }
+    if (load_patterns() < 0) {
+        say("the ", MASK_ENV, " environment variable is malformed; refusing to run unmasked", NULL);
         return EXIT_SETUP;
     }
     int log_fd = open(argv[1], O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0666);
@@ -221,6 +369,9 @@ int main(int argc, char **argv) {
         while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
         }
     }
+    /* A pipe cut off by the drain deadline still has its held tail written out. */
+    mask_and_emit(log_fd, 1, NULL, 0, 1);
+    mask_and_emit(log_fd, 2, NULL, 0, 1);
     fsync(log_fd);
     if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
     return WEXITSTATUS(status);
