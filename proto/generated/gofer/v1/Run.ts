@@ -34,6 +34,10 @@ export interface Run {
   'started'?: (number | string | Long);
   'ended'?: (number | string | Long);
   'logs_expired'?: (boolean);
+  /**
+   * The run's objects were deleted once it had object_store.run_object_expiry newer runs.
+   */
+  'objects_expired'?: (boolean);
 }
 
 export interface Run__Output {
@@ -63,4 +67,8 @@ export interface Run__Output {
   'started': (number);
   'ended': (number);
   'logs_expired': (boolean);
+  /**
+   * The run's objects were deleted once it had object_store.run_object_expiry newer runs.
+   */
+  'objects_expired': (boolean);
 }
