@@ -65,6 +65,8 @@ async function buildExtensions() {
   const { buildExtension } = await import('./build-extension.mjs');
   const extensions = [
     ['extensions/interval/interval-extension.ts', 'extensions/interval/interval.wasm'],
+    ['extensions/cron/cron-extension.ts', 'extensions/cron/cron.wasm'],
+    ['extensions/github/github-extension.ts', 'extensions/github/github.wasm'],
   ];
   for (const [entry, out] of extensions) await buildExtension(join(root, entry), join(root, out));
 }
