@@ -1,0 +1,57 @@
+import { parseDuration } from '../../sdk/config/duration.js';
+
+export interface WasiSchedulerOptions {
+  /** Where transpiled components are kept, by content hash. */
+  cacheDir: string;
+  /** Linear-memory cap of a task without `resources.memory_bytes`. */
+  memoryLimitBytes: number;
+  /** Longest a task may run before it is stopped; 0 means no limit. */
+  timeLimitMs: number;
+  /** Finished workers kept warm for the next task; 0 starts a new worker for every task. */
+  warmWorkers: number;
+}
+
+const MIB = 1024 * 1024;
+export const DEFAULT_MEMORY_LIMIT_MB = 256;
+export const DEFAULT_TIME_LIMIT = '1h';
+export const DEFAULT_WARM_WORKERS = 4;
+
+/**
+ * Reads the `scheduler.wasi` section: `memory_limit_mb`, `time_limit` (`"0"` for none),
+ * `warm_workers` and `cache_dir`.
+ */
+export function parseWasiSchedulerOptions(
+  config: Readonly<Record<string, unknown>>,
+  dataDir: string,
+): WasiSchedulerOptions {
+  const memory = config.memory_limit_mb ?? DEFAULT_MEMORY_LIMIT_MB;
+  if (typeof memory !== 'number' || !(memory > 0)) {
+    throw new Error(
+      `scheduler.wasi.memory_limit_mb ${JSON.stringify(memory)} is not a positive number of ` +
+        `MiB; set it to e.g. ${DEFAULT_MEMORY_LIMIT_MB}`,
+    );
+  }
+  const limit = String(config.time_limit ?? DEFAULT_TIME_LIMIT);
+  const timeLimitMs = limit === '0' ? 0 : parseDuration(limit);
+  if (timeLimitMs === undefined) {
+    throw new Error(
+      `scheduler.wasi.time_limit ${JSON.stringify(limit)} is not a duration; ` +
+        `write it like "30m", or "0" for no limit`,
+    );
+  }
+  const cacheDir =
+    typeof config.cache_dir === 'string' ? config.cache_dir : `${dataDir}/transpiled`;
+  const warmWorkers = config.warm_workers ?? DEFAULT_WARM_WORKERS;
+  if (!Number.isInteger(warmWorkers) || (warmWorkers as number) < 0) {
+    throw new Error(
+      `scheduler.wasi.warm_workers ${JSON.stringify(warmWorkers)} is not a whole number; ` +
+        `set it to e.g. ${DEFAULT_WARM_WORKERS}, or 0 for a new worker per task`,
+    );
+  }
+  return {
+    cacheDir,
+    memoryLimitBytes: memory * MIB,
+    timeLimitMs,
+    warmWorkers: warmWorkers as number,
+  };
+}

@@ -1,0 +1,65 @@
+/**
+ * The body of a task worker thread. For each task it is sent, one at a time, it instantiates the
+ * transpiled command component afresh against a virtual WASI of the task's own, calls
+ * `wasi:cli/run`, streams every write to the kernel thread as it happens and reports the exit
+ * code last. The kernel thread terminates the worker to stop a task.
+ */
+import { pathToFileURL } from 'node:url';
+import { parentPort } from 'node:worker_threads';
+import { WasiExit, createVirtualWasi, type OutputStreamName } from './virtual-wasi.js';
+
+export interface TaskRunRequest {
+  glueFile: string;
+  /** Core modules by file name, compiled (and memory-capped) once by the kernel thread. */
+  modules: Record<string, object>;
+  args: string[];
+  env: Record<string, string>;
+}
+
+export type TaskWorkerMessage =
+  | { type: 'output'; stream: OutputStreamName; bytes: Uint8Array }
+  | { type: 'exit'; code: number; error?: string };
+
+interface Glue {
+  instantiate(
+    getCoreModule: (file: string) => object,
+    imports: Record<string, unknown>,
+  ): Promise<Record<string, unknown>>;
+}
+
+type Run = { run(): void };
+
+const post = (message: TaskWorkerMessage) => parentPort?.postMessage(message);
+
+function runExport(exports: Record<string, unknown>): Run {
+  const entry = Object.entries(exports).find(([name]) => /^(run|wasi:cli\/run(@.*)?)$/.test(name));
+  const run = entry?.[1] as Run | undefined;
+  if (typeof run?.run !== 'function') {
+    throw new Error('the component does not export wasi:cli/run; build it as a WASI command');
+  }
+  return run;
+}
+
+async function runTask(data: TaskRunRequest): Promise<TaskWorkerMessage> {
+  const imports = createVirtualWasi({
+    args: data.args,
+    env: data.env,
+    output: (stream, bytes) => post({ type: 'output', stream, bytes }),
+  });
+  try {
+    const glue = (await import(pathToFileURL(data.glueFile).href)) as Glue;
+    const exports = await glue.instantiate((file) => data.modules[file], imports);
+    runExport(exports).run();
+    return { type: 'exit', code: 0 };
+  } catch (err) {
+    if (err instanceof WasiExit) return { type: 'exit', code: err.code };
+    // A trap, a missing export or a failed instantiation: the task failed, and says why.
+    const message = err instanceof Error ? err.message : String(err);
+    return { type: 'exit', code: 1, error: message };
+  }
+}
+
+// Tasks arrive only between runs: `run` below is synchronous, so the next message waits for it.
+parentPort?.on('message', (request: TaskRunRequest) => {
+  void runTask(request).then(post);
+});
