@@ -10,6 +10,8 @@ export function builtinPluginDirs(): string[] {
   return [
     join(dist, 'schedulers', 'docker'),
     join(dist, 'schedulers', 'inprocess'),
+    join(dist, 'schedulers', 'swarm'),
+    join(dist, 'schedulers', 'wasi'),
     join(dist, 'plugins', 'sqlite-state-store'),
     join(dist, 'plugins', 'allow-all-auth'),
     join(dist, 'plugins', 'token-auth'),

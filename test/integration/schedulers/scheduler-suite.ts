@@ -30,6 +30,8 @@ export interface SuiteAdapter {
   skip: string | false;
   installation: string;
   image: string;
+  /** Kind of `image`; `container` unless given. */
+  imageKind?: TaskWorkloadSpec['imageKind'];
   /** Grace period the suite passes to `stop`. */
   graceMs: number;
   /** How long one task may take to run to its end. */
@@ -100,7 +102,7 @@ export function schedulerSuite(adapter: SuiteAdapter): void {
         attempt: 1,
       },
       image: adapter.image,
-      imageKind: 'container',
+      imageKind: adapter.imageKind ?? 'container',
       pullPolicy: 'never',
       entrypoint: program.entrypoint,
       command: program.command,
