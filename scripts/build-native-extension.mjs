@@ -10,7 +10,14 @@
 // by the hash of the sources, the SDK, the WIT, the world and the tool versions.
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  readdirSync,
+  renameSync,
+} from 'node:fs';
 import { rmSync, statSync } from 'node:fs';
 import { dirname, extname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -94,7 +101,19 @@ export function buildNativeExtension(entry, out, opts = {}) {
       language.compile(source, core);
       // jco embed reads the WIT through preview2-shim, which preopens nothing since 0.26.
       const preopen = pathToFileURL(join(root, 'scripts', 'build-tools-preopen.mjs')).href;
-      run(process.execPath, ['--import', preopen, jco, 'embed', core, '--wit', witPath, '-n', world, '-o', embedded]);
+      run(process.execPath, [
+        '--import',
+        preopen,
+        jco,
+        'embed',
+        core,
+        '--wit',
+        witPath,
+        '-n',
+        world,
+        '-o',
+        embedded,
+      ]);
       run(process.execPath, [jco, 'new', embedded, '-o', `${cached}.partial`]);
       renameSync(`${cached}.partial`, cached);
     } finally {
