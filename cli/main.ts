@@ -6,10 +6,13 @@
 import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { addEventCommands } from './commands/event-commands.js';
+import { addExtensionCommands } from './commands/extension-commands.js';
 import { addNamespaceCommands } from './commands/namespace-commands.js';
 import { addPipelineCommands } from './commands/pipeline-commands.js';
+import { addPluginCommands } from './commands/plugin-commands.js';
 import { addRunCommands } from './commands/run-commands.js';
 import { addServiceCommands } from './commands/service-commands.js';
+import { addStoreCommands } from './commands/store-commands.js';
 import { addTaskRunCommands } from './commands/taskrun-commands.js';
 import { addTokenCommands } from './commands/token-commands.js';
 import { addUpCommand } from './commands/up-command.js';
@@ -61,8 +64,20 @@ export function buildProgram(): Command {
   addTaskRunCommands(program);
   addNamespaceCommands(program);
   addEventCommands(program);
+  addStoreCommands(program);
+  addExtensionCommands(program);
+  addPluginCommands(program);
   addTokenCommands(program);
   return program;
+}
+
+// Output piped into `head` and the like: a closed reader ends the command quietly.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE')
+      process.exit(typeof process.exitCode === 'number' ? process.exitCode : 0);
+    throw err;
+  });
 }
 
 await buildProgram().parseAsync(process.argv);

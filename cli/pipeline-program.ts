@@ -38,6 +38,8 @@ async function readOrExplain(path: string): Promise<string> {
   }
 }
 
+const PROGRAM_TIMEOUT_MS = 60_000;
+
 function runProgram(args: string[], path: string): Promise<string> {
   return new Promise((resolvePromise, reject) => {
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -46,7 +48,22 @@ function runProgram(args: string[], path: string): Promise<string> {
     child.stdout.on('data', (d: Buffer) => stdout.push(d));
     child.stderr.on('data', (d: Buffer) => stderr.push(d));
     child.on('error', (err) => reject(invalidArgument(`cannot run ${path}: ${err.message}`)));
+    // A program that never exits would hang registration; it gets a bounded time.
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill('SIGKILL');
+    }, PROGRAM_TIMEOUT_MS);
     child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      if (timedOut) {
+        return reject(
+          invalidArgument(
+            `${path} did not exit within ${PROGRAM_TIMEOUT_MS / 1000}s`,
+            'a pipeline program must print its config and exit; call finish() once at the end',
+          ),
+        );
+      }
       if (code === 0) return resolvePromise(Buffer.concat(stdout).toString('utf8'));
       const tail = Buffer.concat(stderr)
         .toString('utf8')

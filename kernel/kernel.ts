@@ -1,5 +1,6 @@
 import 'reflect-metadata';
-import { mkdirSync } from 'node:fs';
+import { chmodSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import {
   container as rootContainer,
   instanceCachingFactory,
@@ -14,14 +15,24 @@ import { AUTH, type Auth } from './contracts/auth.js';
 import { LOGGER } from './contracts/logger.js';
 import { SCHEDULER, type Scheduler } from './contracts/scheduler.js';
 import { STATE_STORE, type StateStore } from './contracts/state-store.js';
+import { OBJECT_STORE, type ObjectStore } from './contracts/object-store.js';
+import { SECRET_STORE, type SecretStore } from './contracts/secret-store.js';
+import { ObjectService } from './objects/object-service.js';
+import { SecretService } from './secrets/secret-service.js';
+import { StoreReferenceResolver } from './secrets/store-reference-resolver.js';
+import { DataDirLock, notWritable } from './data-dir-lock.js';
 import { EventBus } from './events/event-bus.js';
+import type { ExtensionClock } from './extensions/extension-clock.js';
+import { KERNEL_EXTENSIONS, KernelExtensions } from './extensions/kernel-extensions.js';
 import { createLogger } from './logging/create-logger.js';
 import { LogPaths } from './logs/log-paths.js';
 import { TaskLogService } from './logs/log-service.js';
 import { NamespaceRegistry } from './namespaces/namespace-registry.js';
 import { PipelineRegistry } from './pipelines/pipeline-registry.js';
 import { builtinPluginDirs } from './plugins/builtin-plugins.js';
+import { createPlugins } from './plugins/installed-plugins.js';
 import { PluginHost, type PluginSelection } from './plugins/plugin-host.js';
+import { PluginRegistry } from './plugins/plugin-registry.js';
 import { RunOrchestrator } from './runs/run-orchestrator.js';
 import { TASK_PREPARATION_STEPS, type TaskPreparationStep } from './runs/task-preparation.js';
 import { RunTokenStep } from './tokens/run-token-step.js';
@@ -37,6 +48,8 @@ const EVENT_PRUNE_INTERVAL_MS = 60 * 60 * 1000;
 export interface KernelOptions {
   /** A logger to use instead of one made from the config (tests pass a quiet one). */
   logger?: PinoLogger;
+  /** Time for extension ticks; tests pass a clock they drive. */
+  extensionClock?: ExtensionClock;
 }
 
 /**
@@ -53,10 +66,38 @@ export class Kernel {
     private readonly api: ApiServer,
     /** `host:port` the API listens on. */
     readonly address: string,
+    private readonly lock: DataDirLock,
   ) {}
 
   static async start(config: KernelConfig, opts: KernelOptions = {}): Promise<Kernel> {
-    mkdirSync(config.data_dir, { recursive: true });
+    try {
+      mkdirSync(config.data_dir, { recursive: true });
+    } catch (err) {
+      throw notWritable(config.data_dir, err);
+    }
+    const lock = DataDirLock.acquire(config.data_dir);
+    // Task logs are readable by tasks through their own bind mount only, not by other users.
+    mkdirSync(join(config.data_dir, 'logs'), { recursive: true, mode: 0o700 });
+    chmodSync(join(config.data_dir, 'logs'), 0o700);
+    const cleanups: (() => Promise<unknown> | unknown)[] = [() => lock.release()];
+    try {
+      return await Kernel.boot(config, opts, lock, cleanups);
+    } catch (err) {
+      // Leave nothing running behind a failed start, so the process can exit.
+      for (const cleanup of cleanups.reverse())
+        await Promise.resolve()
+          .then(cleanup)
+          .catch(() => undefined);
+      throw err;
+    }
+  }
+
+  private static async boot(
+    config: KernelConfig,
+    opts: KernelOptions,
+    lock: DataDirLock,
+    cleanups: (() => Promise<unknown> | unknown)[],
+  ): Promise<Kernel> {
     const logger =
       opts.logger ??
       createLogger({ level: config.log_level, pretty: config.dev_mode ? undefined : false });
@@ -67,12 +108,28 @@ export class Kernel {
     // Plugins first: everything else is built on the contracts they provide.
     const host = new PluginHost(KERNEL_VERSION, logger, config.data_dir, config.dev_mode);
     host.discover([...builtinPluginDirs(), ...config.plugins.paths]);
-    const created = await host.createAll(pluginSelections(config));
+    const selections = pluginSelections(config);
+    const { created, broken } = await createPlugins(host, selections, (instance) => {
+      const closable = instance as { close?: () => Promise<void> };
+      if (typeof closable.close === 'function') cleanups.push(() => closable.close!());
+    });
     container.register(STATE_STORE, { useValue: created.get('state-store')!.instance });
     container.register(AUTH, { useValue: created.get('auth')!.instance });
     container.register(SCHEDULER, { useValue: created.get('scheduler')!.instance });
     container.register(OBJECT_STORE, { useValue: created.get('object-store')!.instance });
     container.register(SECRET_STORE, { useValue: created.get('secret-store')!.instance });
+    container.register(PluginRegistry, {
+      useValue: new PluginRegistry({
+        store: created.get('state-store')!.instance as StateStore,
+        host,
+        kernelVersion: KERNEL_VERSION,
+        installDir: join(config.data_dir, 'plugins', 'installed'),
+        builtinDirs: builtinPluginDirs(),
+        selections,
+        broken,
+        extensions: () => container.resolve<KernelExtensions>(KERNEL_EXTENSIONS).manager,
+      }),
+    });
 
     const store = container.resolve<StateStore>(STATE_STORE);
     container.register(INSTALLATION_ID, { useValue: await store.installationId() });
@@ -86,11 +143,15 @@ export class Kernel {
     });
     container.register(TASK_PREPARATION_STEPS, { useValue: runTokens });
     registerKernelServices(container);
+    KernelExtensions.register(
+      container,
+      () => container.resolve<string>(INSTALLATION_ID),
+      opts.extensionClock,
+    );
+    registerStoreSteps(container);
 
-    const runs = container.resolve(RunOrchestrator);
-    await runs.reconcile();
-    await runTokens.revokeLeftovers(store);
-
+    // Bind the API before touching any run: a port already taken must stop this start before
+    // it reconciles runs that another service may own.
     const services = container.resolve<KernelServices>(KERNEL_SERVICES);
     const api = new ApiServer({
       kernel: services,
@@ -100,8 +161,14 @@ export class Kernel {
       logger,
     });
     const address = await api.start();
+    cleanups.push(() => api.stop(0));
     resolveAddress(address);
-    const kernel = new Kernel(config, container, api, address);
+
+    const runs = container.resolve(RunOrchestrator);
+    await runs.reconcile();
+    await runTokens.revokeLeftovers(store);
+    await container.resolve<KernelExtensions>(KERNEL_EXTENSIONS).start();
+    const kernel = new Kernel(config, container, api, address, lock);
     kernel.startRetention();
     logger.info(
       {
@@ -128,9 +195,13 @@ export class Kernel {
       const logger = this.container.resolve<PinoLogger>(LOGGER);
       clearInterval(this.pruneTimer);
       this.container.resolve(RunOrchestrator).stopAccepting();
+      await this.container.resolve<KernelExtensions>(KERNEL_EXTENSIONS).stop();
       await this.api.stop(parseDuration(this.config.server.shutdown_timeout) ?? 15_000);
       await this.container.resolve<Scheduler>(SCHEDULER).close();
       await this.container.resolve<StateStore>(STATE_STORE).close();
+      this.lock.release();
+      await this.container.resolve<ObjectStore>(OBJECT_STORE).close();
+      await this.container.resolve<SecretStore>(SECRET_STORE).close();
       await this.container.resolve<Auth>(AUTH).close?.();
       logger.info({}, 'gofer stopped');
       logger.flush?.();
@@ -264,10 +335,15 @@ function registerKernelServices(c: DependencyContainer): void {
       runs: c.resolve(RunOrchestrator),
       logs: c.resolve(TaskLogService),
       events: c.resolve(EventBus),
+      objects: c.resolve(ObjectService),
+      secrets: c.resolve(SecretService),
       tokens: new TokenRegistry(
         c.resolve<Auth>(AUTH),
         cfg.dev_mode ? 'allow-all' : cfg.auth.engine,
       ),
+      extensions: c.resolve<KernelExtensions>(KERNEL_EXTENSIONS).manager,
+      subscriptions: c.resolve<KernelExtensions>(KERNEL_EXTENSIONS).subscriptions,
+      plugins: c.resolve(PluginRegistry),
       system: () => ({
         version: KERNEL_VERSION,
         devMode: cfg.dev_mode,

@@ -9,10 +9,14 @@ import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import type { ProtoGrpcType as EventTypes } from './generated/event_service.js';
+import type { ProtoGrpcType as ExtensionTypes } from './generated/extension_service.js';
 import type { ProtoGrpcType as LogTypes } from './generated/log_service.js';
 import type { ProtoGrpcType as NamespaceTypes } from './generated/namespace_service.js';
+import type { ProtoGrpcType as ObjectTypes } from './generated/object_service.js';
 import type { ProtoGrpcType as PipelineTypes } from './generated/pipeline_service.js';
+import type { ProtoGrpcType as PluginTypes } from './generated/plugin_service.js';
 import type { ProtoGrpcType as RunTypes } from './generated/run_service.js';
+import type { ProtoGrpcType as SecretTypes } from './generated/secret_service.js';
 import type { ProtoGrpcType as SystemTypes } from './generated/system_service.js';
 import type { ProtoGrpcType as TokenTypes } from './generated/token_service.js';
 
@@ -23,7 +27,11 @@ export type GoferV1 = V1<SystemTypes> &
   V1<RunTypes> &
   V1<LogTypes> &
   V1<EventTypes> &
-  V1<TokenTypes>;
+  V1<TokenTypes> &
+  V1<ObjectTypes> &
+  V1<SecretTypes> &
+  V1<ExtensionTypes> &
+  V1<PluginTypes>;
 
 export const LOADER_OPTIONS: protoLoader.Options = {
   keepCase: true,
@@ -42,6 +50,11 @@ export const SERVICE_NAMES = [
   'LogService',
   'EventService',
   'TokenService',
+  'ObjectService',
+  'SecretService',
+  'ExtensionService',
+  'SubscriptionService',
+  'PluginService',
 ] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];
 

@@ -18,7 +18,8 @@ export function addServiceCommands(program: Command): void {
         await runService({ configFile: config, devMode: Boolean(opts.devMode) });
       } catch (err) {
         reportFailure(this, err);
-        process.exitCode = 1;
+        // A service that failed to start must not linger on whatever it had opened.
+        process.exit(1);
       }
     });
 }

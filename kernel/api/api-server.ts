@@ -13,14 +13,21 @@ import type { KernelConfig } from '../config/kernel-config.js';
 import { GoferError } from '../errors.js';
 import { CallGuard, type Handler } from './call-guard.js';
 import { eventHandlers } from './handlers/event-handlers.js';
+import { extensionHandlers, subscriptionHandlers } from './handlers/extension-handlers.js';
 import { logHandlers } from './handlers/log-handlers.js';
 import { namespaceHandlers } from './handlers/namespace-handlers.js';
 import { pipelineHandlers } from './handlers/pipeline-handlers.js';
+import { pluginHandlers } from './handlers/plugin-handlers.js';
 import { runHandlers } from './handlers/run-handlers.js';
 import { systemHandlers } from './handlers/system-handlers.js';
 import { tokenHandlers } from './handlers/token-handlers.js';
+import { objectHandlers } from './handlers/object-handlers.js';
+import { secretHandlers } from './handlers/secret-handlers.js';
 import type { KernelServices } from './kernel-services.js';
 import { missingAccessEntries } from './method-access.js';
+
+/** Largest request or response the API takes, on server and client alike. */
+export const MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
 
 export interface ApiServerOptions {
   kernel: KernelServices;
@@ -102,7 +109,12 @@ export class ApiServer {
       RunService: runHandlers(kernel),
       LogService: logHandlers(kernel),
       EventService: eventHandlers(kernel, auth),
+      ExtensionService: extensionHandlers(kernel),
+      SubscriptionService: subscriptionHandlers(kernel),
+      PluginService: pluginHandlers(kernel),
       TokenService: tokenHandlers(kernel),
+      ObjectService: objectHandlers(kernel),
+      SecretService: secretHandlers(kernel),
     };
 
     // A method without an access rule or a handler would be a hole; refuse to start instead.

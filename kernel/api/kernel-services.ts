@@ -6,8 +6,12 @@
 import type { PipelineConfig } from '../../sdk/config/pipeline-config.js';
 import type { CreatedToken, NewToken, Principal, TokenInfo } from '../contracts/auth.js';
 import type {
+  ExtensionRuntimeKind,
   GoferEvent,
   Initiator,
+  InstalledExtension,
+  Subscription,
+  SubscriptionKey,
   Namespace,
   Pipeline,
   PipelineConfigVersion,
@@ -15,6 +19,7 @@ import type {
   TaskRun,
 } from '../contracts/model.js';
 import type { Page } from '../contracts/state-store.js';
+import type { PluginKind } from '../contracts/plugin.js';
 import type { ObjectInfo, ObjectKey, ObjectScope } from '../contracts/object-store.js';
 import type { SecretInfo } from '../contracts/secret-store.js';
 import type { LogStream } from '../logs/log-framing.js';
@@ -146,12 +151,146 @@ export interface SystemInfo {
   auth: string;
 }
 
+/** Pipeline objects (`run` absent) and run objects (`run` set); values are bytes. */
+export interface ObjectService {
+  /** NOT_FOUND when the pipeline or run does not exist. */
+  list(scope: ObjectScope): Promise<ObjectInfo[]>;
+  /** NOT_FOUND naming the key. */
+  get(key: ObjectKey): Promise<{ info: ObjectInfo; value: Buffer }>;
+  /**
+   * ALREADY_EXISTS without `force`; a new pipeline key past the limit evicts the oldest, named
+   * in `evicted` and in a PIPELINE_OBJECT_EVICTED event.
+   */
+  put(
+    key: ObjectKey,
+    value: Buffer,
+    opts: { force: boolean },
+  ): Promise<{ info: ObjectInfo; evicted: string[] }>;
+  delete(key: ObjectKey): Promise<void>;
+}
+
+/** Pipeline secrets (namespace and pipeline set) and global secrets (neither). */
+export interface SecretService {
+  listPipeline(namespace: string, pipeline: string): Promise<SecretInfo[]>;
+  /** The value only with `includeValue`. */
+  getPipeline(
+    namespace: string,
+    pipeline: string,
+    key: string,
+    includeValue: boolean,
+  ): Promise<{ info: SecretInfo; value?: Buffer }>;
+  /** Values shorter than the masking minimum are INVALID_ARGUMENT. */
+  putPipeline(
+    namespace: string,
+    pipeline: string,
+    key: string,
+    value: Buffer,
+    opts: { force: boolean },
+  ): Promise<SecretInfo>;
+  deletePipeline(namespace: string, pipeline: string, key: string): Promise<void>;
+  listGlobal(): Promise<SecretInfo[]>;
+  getGlobal(key: string, includeValue: boolean): Promise<{ info: SecretInfo; value?: Buffer }>;
+  /** `namespaces`: exact names or whole-name globs; an invalid pattern is INVALID_ARGUMENT. */
+  putGlobal(
+    key: string,
+    value: Buffer,
+    opts: { force: boolean; namespaces: string[] },
+  ): Promise<SecretInfo>;
+  deleteGlobal(key: string): Promise<void>;
+}
+
+export type ExtensionStatus = 'STARTING' | 'RUNNING' | 'ERROR' | 'STOPPED';
+
+/** An installed extension as users see it: config values stay hidden, only the keys show. */
+export interface ExtensionView extends Omit<InstalledExtension, 'config'> {
+  configKeys: string[];
+  status: ExtensionStatus;
+  statusReason: string;
+}
+
+export interface ExtensionService {
+  /**
+   * Records the extension and starts it; the runtime follows from `source` (`.wasm`: wasm,
+   * anything else: a container image). Rejects with PERMISSION_DENIED listing the grants a
+   * wasm source needs and lacks.
+   */
+  install(req: {
+    name: string;
+    source: string;
+    config: Record<string, string>;
+    grants: string[];
+  }): Promise<ExtensionView>;
+  /** Stops it, removes its subscriptions and revokes its credentials. */
+  uninstall(name: string): Promise<void>;
+  enable(name: string): Promise<ExtensionView>;
+  /** A disabled extension is not started and starts no runs. */
+  disable(name: string): Promise<ExtensionView>;
+  list(): Promise<ExtensionView[]>;
+  get(name: string): Promise<ExtensionView>;
+  /** Which runtime a source selects, without installing anything. */
+  runtimeFor(source: string): ExtensionRuntimeKind;
+}
+
+export interface SubscriptionService {
+  /** The extension validates `settings`; its refusal is INVALID_ARGUMENT in its own words. */
+  subscribe(req: SubscriptionKey & { settings: Record<string, string> }): Promise<Subscription>;
+  unsubscribe(key: SubscriptionKey): Promise<void>;
+  list(filter: { namespace: string; pipeline?: string }): Promise<Subscription[]>;
+  enable(key: SubscriptionKey): Promise<Subscription>;
+  disable(key: SubscriptionKey): Promise<Subscription>;
+}
+
+/** Where a plugin comes from, as `gofer plugin list` shows it. */
+export type PluginOrigin = 'built-in' | 'configured' | 'installed' | 'extension';
+
+/** One plugin of any origin, extensions included: they are plugins of kind `extension`. */
+export interface PluginView {
+  id: string;
+  kind: PluginKind;
+  name: string;
+  version: string;
+  origin: PluginOrigin;
+  /** The configured engine of its kind, or an enabled extension. */
+  inUse: boolean;
+  /** `loaded`, `available`, `pending restart`, `broken`, or an extension's status. */
+  status: string;
+  statusReason: string;
+  dir: string;
+  source: string;
+  description: string;
+  /** What it asks for; for an extension, what it was granted. */
+  permissions: string[];
+  kernel: string;
+  dependsOn: Record<string, string>;
+  /** Epoch ms; 0 for a built-in or configured plugin. */
+  installed: number;
+}
+
+export interface PluginService {
+  /**
+   * Installs from a path on the kernel's host: a package tarball or folder (unpacked into the
+   * data directory, loaded from the next start), or a `.wasm` extension component named `name`
+   * (its base name when empty) with the permissions in `grants`.
+   */
+  install(req: { source: string; name: string; grants: string[] }): Promise<PluginView>;
+  list(): Promise<PluginView[]>;
+  get(id: string): Promise<PluginView>;
+  /** FAILED_PRECONDITION with the reason for a built-in plugin or one in use. */
+  remove(id: string): Promise<void>;
+}
+
 export interface KernelServices {
   namespaces: NamespaceService;
   pipelines: PipelineService;
   runs: RunService;
   logs: LogService;
   events: EventService;
+  objects: ObjectService;
+  secrets: SecretService;
   tokens: TokenService;
   system(): SystemInfo;
+  /** Absent in a kernel built without extensions (the API then answers UNAVAILABLE). */
+  extensions?: ExtensionService;
+  subscriptions?: SubscriptionService;
+  plugins?: PluginService;
 }

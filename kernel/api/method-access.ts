@@ -60,6 +60,27 @@ export const METHOD_ACCESS: ReadonlyMap<string, MethodAccess> = new Map(
     service('LogService', { TaskRunLogs: inNamespaceField, RunLogs: inNamespaceField }),
     // Events span namespaces: the stream drops the ones the caller holds no grant to.
     service('EventService', { GetEvent: anyone, ListEvents: anyone }),
+    service('ExtensionService', {
+      Install: management,
+      Uninstall: management,
+      Enable: management,
+      Disable: management,
+      List: management,
+      Get: management,
+    }),
+    service('PluginService', {
+      Install: management,
+      List: management,
+      Get: management,
+      Remove: management,
+    }),
+    service('SubscriptionService', {
+      Subscribe: inNamespaceField,
+      Unsubscribe: inNamespaceField,
+      List: inNamespaceField,
+      Enable: inNamespaceField,
+      Disable: inNamespaceField,
+    }),
     service('TokenService', {
       // Refuses every call after the first, so being open gives nothing away.
       Bootstrap: { scope: 'management', public: true },

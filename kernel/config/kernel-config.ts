@@ -99,6 +99,21 @@ export interface KernelConfig {
     /** Extra plugin directories to load, each holding a `gofer-plugin.json`. */
     paths: string[];
   };
+  extensions: {
+    /** `host:port` of the `POST /events/<extension>` endpoint; loopback by default. */
+    events_address: string;
+    /** Deadline of any one call into an extension. */
+    call_timeout: string;
+    /** How long a started extension may take to answer, and calls wait for one starting. */
+    ready_timeout: string;
+    /** First delay before restarting a crashed extension; doubles up to restart_backoff_max. */
+    restart_backoff: string;
+    restart_backoff_max: string;
+    /** Linear-memory cap of each wasm extension, in MiB. */
+    memory_limit_mb: number;
+    /** Install the provided extensions (interval, cron, github) as wasm at start if missing. */
+    install_provided: boolean;
+  };
 }
 
 export function defaultConfig(): KernelConfig {
@@ -134,8 +149,27 @@ export function defaultConfig(): KernelConfig {
       engine: 'sqlite',
       sqlite: { path: '', busy_timeout: '5s' },
     },
+    object_store: {
+      engine: 'sqlite',
+      pipeline_object_limit: 50,
+      run_object_expiry: 50,
+      sqlite: { path: '', busy_timeout: '5s' },
+    },
+    secret_store: {
+      engine: 'sqlite',
+      sqlite: { encryption_key: '', path: '', busy_timeout: '5s' },
+    },
     auth: { engine: 'token' },
     plugins: { paths: [] },
+    extensions: {
+      events_address: '127.0.0.1:8081',
+      call_timeout: '10s',
+      ready_timeout: '30s',
+      restart_backoff: '1s',
+      restart_backoff_max: '1m',
+      memory_limit_mb: 64,
+      install_provided: true,
+    },
   };
 }
 

@@ -171,6 +171,10 @@ function validate(config: KernelConfig): void {
     ['server.shutdown_timeout', config.server.shutdown_timeout],
     ['runs.cancel_grace', config.runs.cancel_grace],
     ['runs.event_retention', config.runs.event_retention],
+    ['extensions.call_timeout', config.extensions.call_timeout],
+    ['extensions.ready_timeout', config.extensions.ready_timeout],
+    ['extensions.restart_backoff', config.extensions.restart_backoff],
+    ['extensions.restart_backoff_max', config.extensions.restart_backoff_max],
   ];
   for (const [key, value] of durations) {
     if (parseDuration(value) === undefined) {

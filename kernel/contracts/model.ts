@@ -3,6 +3,7 @@
  * Timestamps are epoch milliseconds; 0 means "not yet".
  */
 import type { PipelineConfig } from '../../sdk/config/pipeline-config.js';
+import type { ExtensionInfo } from './extension.js';
 
 export interface Namespace {
   id: string;
@@ -142,4 +143,64 @@ export type EventType =
   | 'TASK_RUN_STARTED'
   | 'TASK_RUN_RETRYING'
   | 'TASK_RUN_COMPLETED'
-  | 'TASK_RUN_CANCEL_REQUESTED';
+  | 'TASK_RUN_CANCEL_REQUESTED'
+  /** A pipeline object put past the pipeline's limit deleted the oldest key, named in `key`. */
+  | 'PIPELINE_OBJECT_EVICTED';
+
+export type ExtensionRuntimeKind = 'wasm' | 'container';
+
+/** An installed extension, as the state store keeps it. */
+export interface InstalledExtension {
+  name: string;
+  /** `.wasm` file path for the wasm runtime, otherwise a container image reference. */
+  source: string;
+  runtime: ExtensionRuntimeKind;
+  /** A disabled extension is not started and starts no runs. */
+  enabled: boolean;
+  /** The operator's configuration, keys lower-cased. */
+  config: Record<string, string>;
+  /** Permissions granted at install, e.g. `wasi:clocks`. */
+  grants: string[];
+  /** What the extension said of itself at its last start; null until it has started once. */
+  info: ExtensionInfo | null;
+  created: number;
+  modified: number;
+}
+
+export type SubscriptionState = 'ACTIVE' | 'DISABLED' | 'ERROR';
+
+/** Names one subscription: a pipeline may subscribe to one extension under several labels. */
+export interface SubscriptionKey {
+  namespace: string;
+  pipeline: string;
+  extension: string;
+  label: string;
+}
+
+export interface Subscription extends SubscriptionKey {
+  /** The user's settings, keys lower-cased. */
+  settings: Record<string, string>;
+  state: SubscriptionState;
+  /** Why the subscription is in ERROR; empty otherwise. */
+  statusReason: string;
+  /** The subscription's phase (epoch ms), fixed at creation so restarts never shift it. */
+  anchorMs: number;
+  /** When the subscription last started a run; 0 for never. */
+  lastRunMs: number;
+  created: number;
+  modified: number;
+}
+
+/** A plugin package installed with `gofer plugin install`, loaded again at every start. */
+export interface InstalledPlugin {
+  id: string;
+  kind: string;
+  /** What configuration selects it by within its kind. */
+  name: string;
+  version: string;
+  /** The folder it was unpacked or copied into, inside the data directory. */
+  dir: string;
+  /** Where it was installed from, as given. */
+  source: string;
+  installed: number;
+}

@@ -59,6 +59,11 @@ export interface TaskWorkloadSpec {
    * `kernel/logs/log-masker.ts` implements the rule for schedulers written in TypeScript.
    */
   mask?: readonly string[];
+  /**
+   * Aborted when the kernel no longer wants the task started (it was cancelled while its image
+   * was being pulled); `startTask` then gives up as soon as it can and rejects.
+   */
+  signal?: AbortSignal;
 }
 
 export interface ServiceWorkloadSpec {

@@ -8,6 +8,10 @@
 import type { PipelineConfig } from '../../sdk/config/pipeline-config.js';
 import type {
   EventType,
+  InstalledExtension,
+  InstalledPlugin,
+  Subscription,
+  SubscriptionKey,
   GoferEvent,
   Initiator,
   Namespace,
@@ -26,6 +30,8 @@ export class StoreError extends Error {
   constructor(
     readonly code: StoreErrorCode,
     message: string,
+    /** What the user can do about it, e.g. "list them with `gofer pipeline list`". */
+    readonly fix?: string,
   ) {
     super(message);
     this.name = 'StoreError';
@@ -165,5 +171,42 @@ export interface StateStore {
   /** Deletes events emitted before `before` (epoch ms); returns how many. */
   pruneEvents(before: number): Promise<number>;
 
+  // Extensions and the subscriptions of pipelines to them
+
+  /** In name order. */
+  listExtensions(): Promise<InstalledExtension[]>;
+  getExtension(name: string): Promise<InstalledExtension>;
+  /** Rejects with ALREADY_EXISTS. */
+  createExtension(
+    ext: Omit<InstalledExtension, 'created' | 'modified'>,
+  ): Promise<InstalledExtension>;
+  updateExtension(name: string, patch: ExtensionPatch): Promise<InstalledExtension>;
+  /** Deletes the extension with all its subscriptions, in one write. */
+  deleteExtension(name: string): Promise<void>;
+  /** Every filter field is optional; ordered by namespace, pipeline, extension, label. */
+  listSubscriptions(filter?: Partial<SubscriptionKey>): Promise<Subscription[]>;
+  getSubscription(key: SubscriptionKey): Promise<Subscription>;
+  /**
+   * Rejects with ALREADY_EXISTS, or NOT_FOUND when the pipeline or extension is missing.
+   * Deleting the pipeline deletes its subscriptions.
+   */
+  createSubscription(sub: Omit<Subscription, 'created' | 'modified'>): Promise<Subscription>;
+  updateSubscription(key: SubscriptionKey, patch: SubscriptionPatch): Promise<Subscription>;
+  deleteSubscription(key: SubscriptionKey): Promise<void>;
+
+  // Plugin packages installed into the data directory
+
+  /** In id order. */
+  listPlugins(): Promise<InstalledPlugin[]>;
+  /** Records a plugin, replacing the record of an earlier version with the same id. */
+  putPlugin(plugin: InstalledPlugin): Promise<InstalledPlugin>;
+  /** Missing is not an error. */
+  deletePlugin(id: string): Promise<void>;
+
   close(): Promise<void>;
 }
+
+export type ExtensionPatch = Partial<Pick<InstalledExtension, 'enabled' | 'info'>>;
+export type SubscriptionPatch = Partial<
+  Pick<Subscription, 'state' | 'statusReason' | 'lastRunMs' | 'settings'>
+>;

@@ -12,6 +12,7 @@ import { RunOrchestrator } from '../runs/run-orchestrator.js';
 import { systemClock, type ExtensionClock } from './extension-clock.js';
 import { ExtensionManager } from './extension-manager.js';
 import { ExtensionRuntimes } from './extension-runtimes.js';
+import { installProvidedExtensions } from './provided-extensions.js';
 import { EventsHttpServer } from './events-http-server.js';
 import { SubscriptionRegistry } from './subscription-registry.js';
 
@@ -35,6 +36,7 @@ export class KernelExtensions {
     readonly subscriptions: SubscriptionRegistry,
     private readonly config: KernelConfig['extensions'],
     private readonly logger: Logger,
+    private readonly store: StateStore,
   ) {
     this.events = new EventsHttpServer((name, e) => manager.externalEvent(name, e), logger);
   }
@@ -89,7 +91,7 @@ export class KernelExtensions {
       clock,
       readyWaitMs,
     });
-    return new KernelExtensions(manager, subscriptions, ext, logger);
+    return new KernelExtensions(manager, subscriptions, ext, logger, store);
   }
 
   async start(): Promise<void> {
@@ -101,6 +103,12 @@ export class KernelExtensions {
       );
       return '';
     });
+    // Only records them: the manager then starts them in the background like any other.
+    if (this.config.install_provided) {
+      await installProvidedExtensions(this.store, this.logger).catch((err: unknown) =>
+        this.logger.error({ err }, 'provided extensions could not be installed'),
+      );
+    }
     await this.manager.start();
   }
 

@@ -68,7 +68,11 @@ export class PluginHost {
   }
 
   /** Creates the selected plugins, each after the kinds it `requires`. */
-  async createAll(selections: PluginSelection[]): Promise<Map<PluginKind, CreatedPlugin>> {
+  async createAll(
+    selections: PluginSelection[],
+    /** Told of each instance as soon as it exists, so a later failure can release it. */
+    onCreated: (instance: unknown) => void = () => undefined,
+  ): Promise<Map<PluginKind, CreatedPlugin>> {
     const chosen = selections.map((sel) => ({ sel, source: this.find(sel) }));
     for (const { source } of chosen) this.checkDependencies(source);
 
@@ -87,7 +91,9 @@ export class PluginHost {
         );
       }
       const [{ sel, source }] = pending.splice(index, 1);
-      this.created.set(sel.kind, { source, instance: await this.create(source, sel) });
+      const instance = await this.create(source, sel);
+      onCreated(instance);
+      this.created.set(sel.kind, { source, instance });
     }
     return this.created;
   }

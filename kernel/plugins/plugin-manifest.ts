@@ -5,6 +5,7 @@ import { PLUGIN_KINDS, type PluginKind, type PluginManifest } from '../contracts
 import { GoferError } from '../errors.js';
 
 export const MANIFEST_FILE = 'gofer-plugin.json';
+export const PACKAGE_FILE = 'package.json';
 
 const ID = /^[a-z0-9]+([.-][a-z0-9]+)*$/;
 const NAME = /^[a-z0-9]+(-[a-z0-9]+)*$/;
@@ -15,19 +16,13 @@ export interface PluginSource {
   dir: string;
 }
 
-/** Reads and checks `<dir>/gofer-plugin.json` against the format and this kernel's version. */
+/**
+ * Reads and checks a plugin's manifest against the format and this kernel's version: the
+ * folder's `gofer-plugin.json`, or else the `"gofer"` field of its package.json, which takes
+ * the package's own version and description when it gives none.
+ */
 export function readPluginManifest(dir: string, kernelVersion: string): PluginSource {
-  const file = join(dir, MANIFEST_FILE);
-  let raw: unknown;
-  try {
-    raw = JSON.parse(readFileSync(file, 'utf8'));
-  } catch (err) {
-    throw new GoferError(
-      'FAILED_PRECONDITION',
-      `plugin at ${dir} has no readable ${MANIFEST_FILE}: ${(err as Error).message}`,
-      `add a ${MANIFEST_FILE} (see docs/plugins.md) or remove ${dir} from plugins.paths`,
-    );
-  }
+  const { raw, file } = readRawManifest(dir);
   const problems = checkManifest(raw, kernelVersion);
   const label =
     typeof (raw as { id?: unknown })?.id === 'string'
@@ -49,6 +44,27 @@ export function readPluginManifest(dir: string, kernelVersion: string): PluginSo
     );
   }
   return { manifest, dir };
+}
+
+function readRawManifest(dir: string): { raw: unknown; file: string } {
+  const file = join(dir, MANIFEST_FILE);
+  const pkgFile = join(dir, PACKAGE_FILE);
+  try {
+    if (!existsSync(file) && existsSync(pkgFile)) {
+      const pkg = JSON.parse(readFileSync(pkgFile, 'utf8')) as Record<string, unknown>;
+      if (typeof pkg.gofer === 'object' && pkg.gofer !== null) {
+        const raw = { version: pkg.version, description: pkg.description, ...pkg.gofer };
+        return { raw, file: `${pkgFile} ("gofer" field)` };
+      }
+    }
+    return { raw: JSON.parse(readFileSync(file, 'utf8')), file };
+  } catch (err) {
+    throw new GoferError(
+      'FAILED_PRECONDITION',
+      `plugin at ${dir} has no readable ${MANIFEST_FILE} or "gofer" field in ${PACKAGE_FILE}: ${(err as Error).message}`,
+      `add a ${MANIFEST_FILE} (see docs/plugins.md) or remove ${dir} from plugins.paths`,
+    );
+  }
 }
 
 /** Returns every problem with a manifest; empty when it is fine for this kernel. */

@@ -34,6 +34,8 @@ interface Attempt {
   handle?: WorkloadHandle;
   /** Set when the attempt is being stopped on purpose, with the status it should end in. */
   stopping?: { status: TaskRunStatus; reason: StatusReason };
+  /** Aborts a start still in progress (a pull), for a stop that comes before the workload. */
+  starting?: AbortController;
   timer?: NodeJS.Timeout;
 }
 
@@ -104,15 +106,19 @@ export class RunExecutor {
       for (const tr of this.taskRuns.values()) {
         if (tr.state === 'COMPLETE' || tr.state === 'WAITING') continue;
         const handle = adopted.get(tr.id);
-        if (handle) this.follow(this.tasks.get(tr.id)!, tr.attempt, handle);
-        else if (tr.state === 'RUNNING') {
+        if (handle) {
+          if (tr.state !== 'RUNNING' || tr.started === 0) {
+            await this.patchTask(tr.id, { state: 'RUNNING', started: handle.startedAt });
+          }
+          this.follow(this.tasks.get(tr.id)!, tr.attempt, handle);
+        } else if (tr.state === 'RUNNING') {
           await this.complete(tr.id, 'FAILED', {
             kind: 'ORPHANED',
             description: 'the task container disappeared while Gofer was not running',
           });
         } else {
-          // It was being prepared when Gofer stopped; prepare it again.
-          await this.patchTask(tr.id, { state: 'WAITING' });
+          // It was being prepared when Gofer stopped and never started: the same attempt again.
+          await this.patchTask(tr.id, { state: 'WAITING', attempt: Math.max(0, tr.attempt - 1) });
         }
       }
     });
@@ -215,6 +221,7 @@ export class RunExecutor {
       task,
       number,
       workloadId: taskWorkloadId(installation, namespace, pipeline, run, task.id, number),
+      starting: new AbortController(),
     };
     this.active.set(task.id, attempt);
 
@@ -269,6 +276,7 @@ export class RunExecutor {
           command: task.command,
           env: prepared.env,
           mask: prepared.mask,
+          signal: attempt.starting!.signal,
           resources: task.resources,
           placement: task.placement,
           logFile,
@@ -362,7 +370,7 @@ export class RunExecutor {
         });
         this.ready.unshift(attempt.task.id);
       } else {
-        await this.complete(attempt.task.id, result.status, result.reason, exitCode);
+        await this.complete(attempt.task.id, result.status, result.reason, exitCode, outcome?.at);
       }
     });
     if (attempt.handle && this.deps.removeFinishedWorkloads) {
@@ -377,6 +385,7 @@ export class RunExecutor {
     if (attempt.stopping) return;
     attempt.stopping = { status, reason };
     clearTimeout(attempt.timer);
+    if (!attempt.handle) attempt.starting?.abort();
     if (attempt.handle) {
       void this.deps.scheduler
         .stop(attempt.handle.id, this.deps.cancelGraceMs)
@@ -425,12 +434,14 @@ export class RunExecutor {
     status: TaskRunStatus,
     reason: StatusReason,
     exitCode?: number | null,
+    /** When the engine saw it end; defaults to now. */
+    endedAt?: number,
   ): Promise<void> {
     const patch: TaskRunPatch = {
       state: 'COMPLETE',
       status,
       statusReason: reason,
-      ended: Date.now(),
+      ended: endedAt ?? Date.now(),
     };
     if (exitCode !== undefined) patch.exitCode = exitCode;
     await this.patchTask(taskId, patch);

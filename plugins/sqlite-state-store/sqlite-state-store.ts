@@ -2,6 +2,10 @@ import { randomUUID } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import type {
   GoferEvent,
+  InstalledExtension,
+  InstalledPlugin,
+  Subscription,
+  SubscriptionKey,
   Namespace,
   Pipeline,
   PipelineConfigVersion,
@@ -10,6 +14,8 @@ import type {
   TaskRun,
 } from '../../kernel/contracts/model.js';
 import type {
+  ExtensionPatch,
+  SubscriptionPatch,
   NewEvent,
   NewRun,
   Page,
@@ -20,11 +26,14 @@ import type {
 import type { PipelineConfig } from '../../sdk/config/pipeline-config.js';
 import { ConfigQueries } from './config-queries.js';
 import { EventQueries } from './event-queries.js';
+import { ExtensionQueries } from './extension-queries.js';
+import { PluginQueries } from './plugin-queries.js';
 import { NamespaceQueries } from './namespace-queries.js';
 import { openDatabase } from './open-database.js';
 import { PipelineQueries } from './pipeline-queries.js';
 import { RunQueries } from './run-queries.js';
 import type { SqliteOptions } from './sqlite-options.js';
+import { SubscriptionQueries } from './subscription-queries.js';
 import { TaskRunQueries } from './task-run-queries.js';
 
 /**
@@ -44,6 +53,9 @@ export class SqliteStateStore implements StateStore {
   private readonly runs: RunQueries;
   private readonly taskRuns: TaskRunQueries;
   private readonly events: EventQueries;
+  private readonly extensions: ExtensionQueries;
+  private readonly subscriptions: SubscriptionQueries;
+  private readonly plugins: PluginQueries;
   private readonly selectInstallation;
   private readonly insertInstallation;
 
@@ -54,6 +66,9 @@ export class SqliteStateStore implements StateStore {
     this.taskRuns = new TaskRunQueries(db, this.pipelines);
     this.runs = new RunQueries(db, this.pipelines, this.configs, this.taskRuns);
     this.events = new EventQueries(db);
+    this.extensions = new ExtensionQueries(db);
+    this.subscriptions = new SubscriptionQueries(db, this.pipelines, this.extensions);
+    this.plugins = new PluginQueries(db);
     this.selectInstallation = db.prepare<[], { id: string }>('SELECT id FROM installation');
     this.insertInstallation = db.prepare<[string, number]>(
       'INSERT OR IGNORE INTO installation (singleton, id, created) VALUES (1, ?, ?)',
@@ -236,6 +251,64 @@ export class SqliteStateStore implements StateStore {
 
   async close(): Promise<void> {
     if (this.db.open) this.db.close();
+  }
+
+  // Extensions and subscriptions
+
+  async listExtensions(): Promise<InstalledExtension[]> {
+    return this.read(() => this.extensions.list());
+  }
+
+  async getExtension(name: string): Promise<InstalledExtension> {
+    return this.read(() => this.extensions.get(name));
+  }
+
+  async createExtension(
+    ext: Omit<InstalledExtension, 'created' | 'modified'>,
+  ): Promise<InstalledExtension> {
+    return this.write(() => this.extensions.create(ext));
+  }
+
+  async updateExtension(name: string, patch: ExtensionPatch): Promise<InstalledExtension> {
+    return this.write(() => this.extensions.update(name, patch));
+  }
+
+  async deleteExtension(name: string): Promise<void> {
+    this.write(() => this.extensions.delete(name));
+  }
+
+  async listSubscriptions(filter?: Partial<SubscriptionKey>): Promise<Subscription[]> {
+    return this.read(() => this.subscriptions.list(filter));
+  }
+
+  async getSubscription(key: SubscriptionKey): Promise<Subscription> {
+    return this.read(() => this.subscriptions.get(key));
+  }
+
+  async createSubscription(sub: Omit<Subscription, 'created' | 'modified'>): Promise<Subscription> {
+    return this.write(() => this.subscriptions.create(sub));
+  }
+
+  async updateSubscription(key: SubscriptionKey, patch: SubscriptionPatch): Promise<Subscription> {
+    return this.write(() => this.subscriptions.update(key, patch));
+  }
+
+  async deleteSubscription(key: SubscriptionKey): Promise<void> {
+    this.write(() => this.subscriptions.delete(key));
+  }
+
+  // Installed plugins
+
+  async listPlugins(): Promise<InstalledPlugin[]> {
+    return this.read(() => this.plugins.list());
+  }
+
+  async putPlugin(plugin: InstalledPlugin): Promise<InstalledPlugin> {
+    return this.write(() => this.plugins.put(plugin));
+  }
+
+  async deletePlugin(id: string): Promise<void> {
+    this.write(() => this.plugins.delete(id));
   }
 
   private write<T>(work: () => T): T {

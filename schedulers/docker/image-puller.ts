@@ -16,6 +16,8 @@ export interface ImageRequest {
   image: string;
   pullPolicy: PullPolicy;
   registryAuth?: RegistryAuth;
+  /** Aborting it abandons a pull in progress. */
+  signal?: AbortSignal;
 }
 
 /** How long an image found on the engine is trusted without asking again. */
@@ -94,6 +96,8 @@ export class ImagePuller {
   private async pull(req: ImageRequest): Promise<void> {
     const abort = new AbortController();
     const timer = setTimeout(() => abort.abort(), this.pullTimeoutMs);
+    const onCancel = () => abort.abort();
+    req.signal?.addEventListener('abort', onCancel, { once: true });
     try {
       const opts: Record<string, unknown> = { abortSignal: abort.signal };
       if (req.registryAuth) {
@@ -108,6 +112,12 @@ export class ImagePuller {
       if (error)
         throw new SchedulerError('IMAGE_PULL_FAILED', `cannot pull ${req.image}: ${error}`);
     } catch (err) {
+      if (req.signal?.aborted) {
+        throw new SchedulerError(
+          'START_FAILED',
+          `pulling ${req.image} was abandoned: the task was cancelled`,
+        );
+      }
       if (abort.signal.aborted) {
         throw new SchedulerError(
           'IMAGE_PULL_TIMEOUT',
@@ -122,6 +132,7 @@ export class ImagePuller {
       );
     } finally {
       clearTimeout(timer);
+      req.signal?.removeEventListener('abort', onCancel);
     }
   }
 }

@@ -305,6 +305,8 @@ function checkDuration(value: unknown, at: string, r: Reporter): void {
   if (value === undefined) return;
   if (typeof value !== 'string' || parseDuration(value) === undefined) {
     r.add(at, `${lastKey(at)} ${show(value)} is not a duration; write e.g. "90s", "5m" or "1h30m"`);
+  } else if (parseDuration(value) === 0) {
+    r.add(at, `${lastKey(at)} must be longer than zero; leave it out for no limit`);
   }
 }
 

@@ -47,6 +47,7 @@ export class ServiceProcess {
         GOFER_DATA_DIR: this.dataDir,
         GOFER_SERVER__ADDRESS: this.address,
         GOFER_LOG_LEVEL: 'info',
+        GOFER_EXTENSIONS__EVENTS_ADDRESS: '127.0.0.1:0',
         ...this.env,
       },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -45,6 +45,12 @@ export async function startTestKernel(
       log_level: 'warn',
       ...overrides,
       server: { address: '127.0.0.1:0', ...(overrides.server ?? {}) },
+      // The provided extensions are the subject of their own tests; elsewhere they cost two workers.
+      extensions: {
+        events_address: '127.0.0.1:0',
+        install_provided: false,
+        ...(overrides.extensions ?? {}),
+      },
     },
   });
   const kernel = await Kernel.start(config, {

@@ -37,7 +37,7 @@
 #include <unistd.h>
 
 #define CHUNK (64 * 1024)
-#define DRAIN_MS 2000
+#define DRAIN_MS 300
 #define EXIT_SETUP 125
 #define EXIT_NOT_FOUND 127
 

@@ -62,6 +62,7 @@ describe('container extensions on a real kernel', { skip: skipWithoutDocker }, (
           events_address: '127.0.0.1:0',
           restart_backoff: '200ms',
           ready_timeout: '20s',
+          install_provided: false,
         },
       },
     });

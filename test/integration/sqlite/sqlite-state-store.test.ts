@@ -17,6 +17,7 @@ import type { StateStore } from '../../../kernel/contracts/state-store.js';
 import createSqliteStateStore from '../../../plugins/sqlite-state-store/index.js';
 import { SqliteStateStore } from '../../../plugins/sqlite-state-store/sqlite-state-store.js';
 import type { PipelineConfig } from '../../../sdk/config/pipeline-config.js';
+import { migrations } from '../../../plugins/sqlite-state-store/migrations/migrations.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 let root: string;
@@ -92,7 +93,10 @@ describe('opening and migrating', () => {
 
     const db = new Database(path, { readonly: true });
     const versions = db.prepare('SELECT version, name FROM schema_migrations').all();
-    assert.deepEqual(versions, [{ version: 1, name: 'initial' }]);
+    assert.deepEqual(
+      versions,
+      migrations.map((m) => ({ version: m.version, name: m.name })),
+    );
     assert.equal(db.pragma('journal_mode', { simple: true }), 'wal');
 
     const tables = db
@@ -117,7 +121,7 @@ describe('opening and migrating', () => {
     assert.equal((await second.getNamespace('team')).description, 'kept');
     assert.equal(await second.installationId(), installation);
     await second.close();
-    assert.equal(countRows(path, 'schema_migrations'), 1);
+    assert.equal(countRows(path, 'schema_migrations'), migrations.length);
   });
 
   it('refuses a database whose schema is newer than the code knows', async () => {
