@@ -5,7 +5,7 @@ import { AllowAllAuth } from './allow-all-auth.js';
 /** Creates the allow-all auth and says loudly that the API is open. */
 const createAllowAllAuth: PluginFactory<Auth> = (ctx) => {
   ctx.logger.warn(
-    { plugin: 'gofer.auth.allow-all' },
+    {},
     'ALLOW-ALL AUTH IS ACTIVE: every API call is allowed without a token, with full access ' +
       'to every namespace. This is for development only; never expose this server.',
   );

@@ -7,10 +7,7 @@ import { SqliteObjectStore } from './sqlite-object-store.js';
 const createSqliteObjectStore: PluginFactory<ObjectStore> = (ctx) => {
   const options = readObjectStoreOptions(ctx.config, ctx.dataDir);
   const store = SqliteObjectStore.open(options);
-  ctx.logger.info(
-    { plugin: 'gofer.object-store.sqlite', path: options.path },
-    'object database opened',
-  );
+  ctx.logger.info({ path: options.path }, 'object database opened');
   return store;
 };
 

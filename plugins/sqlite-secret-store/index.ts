@@ -9,10 +9,7 @@ const createSqliteSecretStore: PluginFactory<SecretStore> = (ctx) => {
   const options = readSecretStoreOptions(ctx.config, ctx.dataDir);
   const key = readEncryptionKey(ctx.config.encryption_key, ctx);
   const store = SqliteSecretStore.open(options, key);
-  ctx.logger.info(
-    { plugin: 'gofer.secret-store.sqlite', path: options.path },
-    'secret database opened',
-  );
+  ctx.logger.info({ path: options.path }, 'secret database opened');
   return store;
 };
 

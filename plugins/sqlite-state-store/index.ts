@@ -7,10 +7,7 @@ import { SqliteStateStore } from './sqlite-state-store.js';
 const createSqliteStateStore: PluginFactory<StateStore> = (ctx) => {
   const options = readSqliteOptions(ctx.config, ctx.dataDir);
   const store = SqliteStateStore.open(options);
-  ctx.logger.info(
-    { plugin: 'gofer.state-store.sqlite', path: options.path },
-    'state database opened',
-  );
+  ctx.logger.info({ path: options.path }, 'state database opened');
   return store;
 };
 

@@ -13,7 +13,7 @@ const DEFAULT_BUSY_TIMEOUT_MS = 5000;
 const createTokenAuth: PluginFactory<Auth> = (ctx) => {
   const path = readPath(ctx.config.path) ?? join(ctx.dataDir, 'tokens.db');
   const db = openTokenDatabase(path, readBusyTimeout(ctx.config.busy_timeout));
-  ctx.logger.info({ plugin: 'gofer.auth.token', path }, 'token database opened');
+  ctx.logger.info({ path }, 'token database opened');
   return new TokenAuth(new TokenStore(db));
 };
 

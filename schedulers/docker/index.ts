@@ -10,7 +10,7 @@ import { parseDockerSchedulerOptions } from './docker-scheduler-options.js';
 
 const createDockerScheduler: PluginFactory<Scheduler> = async (ctx) => {
   const options = parseDockerSchedulerOptions(ctx.config);
-  const logger = ctx.logger.child({ plugin: 'gofer.scheduler.docker' });
+  const logger = ctx.logger;
   const logwrap = options.logwrapPath ?? DEFAULT_LOGWRAP_PATH;
   if (!existsSync(logwrap)) {
     logger.warn(

@@ -9,7 +9,7 @@ import { parseSwarmSchedulerOptions } from './swarm-scheduler-options.js';
 
 const createSwarmScheduler: PluginFactory<Scheduler> = async (ctx) => {
   const options = parseSwarmSchedulerOptions(ctx.config);
-  const logger = ctx.logger.child({ plugin: 'gofer.scheduler.swarm' });
+  const logger = ctx.logger;
   const scheduler = new SwarmScheduler(options, logger);
   // A missing manager must not stop the kernel from starting; tasks then fail with the reason.
   await scheduler.start().catch((err: unknown) => {
