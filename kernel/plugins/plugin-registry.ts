@@ -100,6 +100,8 @@ export class PluginRegistry implements PluginService {
     const byId = new Map(records.map((r) => [r.id, r]));
     for (const source of this.deps.host.list()) {
       const record = byId.get(source.manifest.id);
+      // Removed since this kernel started: gone from disk, only the loaded code remains.
+      if (!record && source.dir.startsWith(this.deps.installDir)) continue;
       views.set(
         source.manifest.id,
         record && record.dir === source.dir

@@ -9,8 +9,16 @@
  * the folders again, which is how workloads are listed and adopted after a restart.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+} from 'node:fs';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   EXIT_FILE,
@@ -22,6 +30,7 @@ import {
   writeJson,
 } from './workload-files.js';
 
+const WRAPPER_ERRORS = 'wrapper.err';
 const WRAPPER = fileURLToPath(new URL('./task-wrapper.js', import.meta.url));
 const POLL_MS = 25;
 const START_BOUND_MS = 10_000;
@@ -95,13 +104,21 @@ export class SubprocessScheduler {
       mask: spec.mask ?? [],
     });
 
-    const wrapper = spawn(process.execPath, [WRAPPER, dir], { detached: true, stdio: 'ignore' });
+    mkdirSync(dirname(spec.logFile), { recursive: true });
+    // The wrapper's own trouble goes to a file of the workload, to be quoted if it fails.
+    const errors = openSync(join(dir, WRAPPER_ERRORS), 'w');
+    const wrapper = spawn(process.execPath, [WRAPPER, dir], {
+      detached: true,
+      stdio: ['ignore', 'ignore', errors],
+    });
+    closeSync(errors);
     wrapper.unref();
     const started = await this.waitFor(dir, STARTED_FILE, START_BOUND_MS);
     if (!started) {
+      const said = readFileSync(join(dir, WRAPPER_ERRORS), 'utf8').trim().split('\n')[0] ?? '';
       throw new SubprocessError(
         'START_FAILED',
-        `task ${spec.id}: its wrapper did not start within ${START_BOUND_MS / 1000}s`,
+        `task ${spec.id}: its wrapper did not start within ${START_BOUND_MS / 1000}s${said ? `: ${said}` : ''}`,
       );
     }
     return this.handle(spec.id, started);
