@@ -32,6 +32,10 @@ import { PipelineRegistry } from './pipelines/pipeline-registry.js';
 import { builtinPluginDirs } from './plugins/builtin-plugins.js';
 import { createPlugins } from './plugins/installed-plugins.js';
 import { PluginHost, type PluginSelection } from './plugins/plugin-host.js';
+import {
+  refuseUnrestrictedPlugins,
+  refuseUnrestrictedScheduler,
+} from './plugins/restricted-mode.js';
 import { PluginRegistry } from './plugins/plugin-registry.js';
 import { RunOrchestrator } from './runs/run-orchestrator.js';
 import { TASK_PREPARATION_STEPS, type TaskPreparationStep } from './runs/task-preparation.js';
@@ -109,12 +113,16 @@ export class Kernel {
     const host = new PluginHost(KERNEL_VERSION, logger, config.data_dir, config.dev_mode);
     host.discover([...builtinPluginDirs(), ...config.plugins.paths]);
     const selections = pluginSelections(config);
+    if (config.restricted) refuseUnrestrictedPlugins(host.list(), selections);
     const { created, broken } = await createPlugins(host, selections, (instance) => {
       const closable = instance as { close?: () => Promise<void> };
       if (typeof closable.close === 'function') cleanups.push(() => closable.close!());
     });
     container.register(STATE_STORE, { useValue: created.get('state-store')!.instance });
     container.register(AUTH, { useValue: created.get('auth')!.instance });
+    if (config.restricted) {
+      refuseUnrestrictedScheduler(created.get('scheduler')!.instance as Scheduler);
+    }
     container.register(SCHEDULER, { useValue: created.get('scheduler')!.instance });
     container.register(OBJECT_STORE, { useValue: created.get('object-store')!.instance });
     container.register(SECRET_STORE, { useValue: created.get('secret-store')!.instance });

@@ -4,6 +4,7 @@ import { Kernel } from './kernel.js';
 export interface RunServiceOptions {
   configFile?: string;
   devMode: boolean;
+  restricted?: boolean;
 }
 
 /**
@@ -11,7 +12,11 @@ export interface RunServiceOptions {
  * stop exits at once.
  */
 export async function runService(opts: RunServiceOptions): Promise<void> {
-  const config = loadConfig({ file: opts.configFile, devMode: opts.devMode });
+  const config = loadConfig({
+    file: opts.configFile,
+    devMode: opts.devMode,
+    restricted: opts.restricted,
+  });
   const kernel = await Kernel.start(config);
 
   await new Promise<void>((resolve) => {

@@ -10,6 +10,11 @@ export interface KernelConfig {
   data_dir: string;
   /** Development mode: plain text API off loopback, the allow-all auth plugin, pretty logs. */
   dev_mode: boolean;
+  /**
+   * Restricted mode: no container engine and no outbound network. Plugins whose manifest asks
+   * for either are refused at start; see docs/restricted-mode.md.
+   */
+  restricted: boolean;
   log_level: 'trace' | 'debug' | 'info' | 'warn' | 'error';
   server: {
     /** `host:port` of the gRPC API; loopback by default. */
@@ -120,6 +125,7 @@ export function defaultConfig(): KernelConfig {
   return {
     data_dir: defaultDataDir(),
     dev_mode: false,
+    restricted: false,
     log_level: 'info',
     server: {
       address: '127.0.0.1:8080',

@@ -11,6 +11,8 @@ export interface LoadConfigOptions {
   /** Environment to read `GOFER_*` variables from; defaults to `process.env`. */
   env?: NodeJS.ProcessEnv;
   devMode?: boolean;
+  /** Restricted mode (`gofer service start --restricted`). */
+  restricted?: boolean;
   /** Applied last, for tests and embedding. */
   overrides?: DeepPartial<KernelConfig>;
 }
@@ -40,6 +42,7 @@ export function loadConfig(opts: LoadConfigOptions = {}): KernelConfig {
   }
   if (opts.overrides) mergeInto(config, opts.overrides as Record<string, unknown>, 'overrides');
   if (opts.devMode) config.dev_mode = true;
+  if (opts.restricted) config.restricted = true;
 
   const result = config as unknown as KernelConfig;
   result.data_dir = resolve(result.data_dir);

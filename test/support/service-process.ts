@@ -13,6 +13,8 @@ export interface ServiceProcessOptions {
   devMode?: boolean;
   /** The token `client` sends. */
   token?: string;
+  /** More arguments for `gofer service start`, e.g. `--restricted`. */
+  args?: string[];
 }
 
 /** A `gofer service start` in its own process, as an operator would run it. */
@@ -40,6 +42,7 @@ export class ServiceProcess {
       'service',
       'start',
       ...(this.options.devMode === false ? [] : ['--dev-mode']),
+      ...(this.options.args ?? []),
     ];
     const child = spawn(process.execPath, args, {
       env: {
