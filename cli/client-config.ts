@@ -78,7 +78,7 @@ export function resolveClientConfig(
     [fromFlags[key], fromEnv[key], fromFile?.[key]].find((v) => v !== undefined && v !== '');
 
   return {
-    address: text(pick('address'), 'address') ?? DEFAULTS.address,
+    address: hostPort(text(pick('address'), 'address') ?? DEFAULTS.address),
     namespace: text(pick('namespace'), 'namespace') ?? DEFAULTS.namespace,
     token: text(pick('token'), 'token'),
     output: outputFormat(pick('output')),
@@ -97,14 +97,42 @@ function readConfigFile(file: string, required: boolean): Source | undefined {
       'fix --config or GOFER_CLI_CONFIG, or create the file',
     );
   }
+  let parsed: Source;
   try {
-    return parseToml(readFileSync(file, 'utf8')) as Source;
+    parsed = parseToml(readFileSync(file, 'utf8')) as Source;
   } catch (err) {
     throw invalidArgument(
       `the CLI config file ${file} is not valid TOML: ${(err as Error).message}`,
       'fix the file; keys are address, namespace, token, output, tls, tls_ca, timeout',
     );
   }
+  const unknown = Object.keys(parsed).filter((k) => !FILE_KEYS.includes(k));
+  if (unknown.length > 0) {
+    throw invalidArgument(
+      `the CLI config file ${file} has unknown keys: ${unknown.join(', ')}`,
+      `the keys are ${FILE_KEYS.join(', ')}`,
+    );
+  }
+  return parsed;
+}
+
+const FILE_KEYS = ['address', 'namespace', 'token', 'output', 'tls', 'tls_ca', 'timeout'];
+
+/** `host:port`; a scheme or a missing port is refused rather than guessed. */
+function hostPort(address: string): string {
+  if (/^[a-z]+:\/\//i.test(address)) {
+    throw invalidArgument(
+      `address ${JSON.stringify(address)} must be host:port, without a scheme`,
+      `use --address ${address.replace(/^[a-z]+:\/\//i, '').replace(/\/.*$/, '')}`,
+    );
+  }
+  if (!/:\d+$/.test(address)) {
+    throw invalidArgument(
+      `address ${JSON.stringify(address)} has no port`,
+      `use --address ${address}:8080 (the service's default port)`,
+    );
+  }
+  return address;
 }
 
 function text(value: unknown, key: string): string | undefined {

@@ -12,6 +12,13 @@ import type { PreparedTask, TaskPreparationStep } from './task-preparation.js';
 import { taskEnvironment } from './task-environment.js';
 import { taskWorkloadId } from './workload-id.js';
 
+/** Scheduler refusals that another attempt would meet again. */
+const PERMANENT_START_ERRORS = new Set([
+  'IMAGE_PULL_REFUSED',
+  'IMAGE_NOT_FOUND',
+  'UNSUPPORTED_TASK',
+]);
+
 export interface RunExecutorDeps {
   store: StateStore;
   scheduler: Scheduler;
@@ -296,7 +303,12 @@ export class RunExecutor {
           kind: 'SCHEDULER_ERROR',
           description: (err as Error).message,
         };
-        await this.attemptEnded(attempt, attempt.stopping ?? { status: 'FAILED', reason: failure });
+        // Some refusals cannot change between attempts; retrying them only repeats the refusal.
+        const final = PERMANENT_START_ERRORS.has((err as { code?: string }).code ?? '');
+        await this.attemptEnded(
+          attempt,
+          attempt.stopping ?? { status: 'FAILED', reason: failure, final },
+        );
       }
     })().catch((err) => this.log.error({ task: task.id, err }, 'task bookkeeping failed'));
   }
@@ -351,14 +363,17 @@ export class RunExecutor {
 
   private async attemptEnded(
     attempt: Attempt,
-    result: { status: TaskRunStatus; reason: StatusReason },
+    result: { status: TaskRunStatus; reason: StatusReason; final?: boolean },
     outcome?: WorkloadOutcome,
   ): Promise<void> {
     clearTimeout(attempt.timer);
     const exitCode = outcome?.kind === 'exited' ? outcome.exitCode : null;
     const retries = attempt.task.retries ?? 0;
     const retry =
-      result.status === 'FAILED' && attempt.number <= retries && this.ending.kind === 'normal';
+      result.status === 'FAILED' &&
+      !result.final &&
+      attempt.number <= retries &&
+      this.ending.kind === 'normal';
 
     await this.serially(async () => {
       this.active.delete(attempt.task.id);

@@ -27,6 +27,8 @@ export interface RunOrchestratorOptions {
   preparation: readonly TaskPreparationStep[];
 }
 
+const DEFAULT_CANCEL_REASON = 'cancelled on request';
+
 const runKey = (ns: string, pipeline: string, id: number) => `${ns}/${pipeline}/${id}`;
 
 /**
@@ -52,7 +54,9 @@ export class RunOrchestrator implements RunService {
         'start the run again once the service is back',
       );
     const problems = checkRunVariables(req.variables);
-    if (problems.length > 0) throw invalidArgument(problems.join('; '));
+    if (problems.length > 0) {
+      throw invalidArgument(problems.join('; '), 'rename the variables; see docs/variables.md');
+    }
 
     const pipeline = await this.opts.store.getPipeline(req.namespace, req.pipeline);
     if (pipeline.state === 'DISABLED') {
@@ -87,6 +91,7 @@ export class RunOrchestrator implements RunService {
   }
 
   async cancel(namespace: string, pipeline: string, id: number, reason: string): Promise<Run> {
+    reason = reason.trim() || DEFAULT_CANCEL_REASON;
     const key = runKey(namespace, pipeline, id);
     const executor = this.executors.get(key);
     if (executor) {
@@ -124,6 +129,7 @@ export class RunOrchestrator implements RunService {
     task: string,
     reason: string,
   ): Promise<TaskRun> {
+    reason = reason.trim() || DEFAULT_CANCEL_REASON;
     const taskRun = await this.opts.store.getTaskRun(namespace, pipeline, run, task);
     const executor = this.executors.get(runKey(namespace, pipeline, run));
     if (executor) await executor.cancelTask(task, reason);

@@ -13,7 +13,7 @@ export const namespaceNotFound = (ns: string) =>
   new StoreError(
     'NOT_FOUND',
     `namespace "${ns}" not found`,
-    'list them with `gofer namespace list`',
+    `create it with \`gofer namespace create ${ns}\`, or list them with \`gofer namespace list\``,
   );
 
 export const namespaceExists = (ns: string) =>
