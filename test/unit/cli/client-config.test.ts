@@ -106,4 +106,21 @@ describe('client config precedence', () => {
       message: /output must be table or json, got "yaml"/,
     });
   });
+
+  it('refuses an address without a port or with a scheme, saying what to write', () => {
+    assert.throws(() => resolveClientConfig({ address: '127.0.0.1' }, {}, home), {
+      message: /has no port/,
+    });
+    assert.throws(() => resolveClientConfig({ address: 'http://127.0.0.1:8080' }, {}, home), {
+      message: /without a scheme/,
+    });
+  });
+
+  it('refuses unknown keys in the config file, naming them', () => {
+    const file = join(home, 'typo.toml');
+    writeFileSync(file, 'adress = "127.0.0.1:9"\n');
+    assert.throws(() => resolveClientConfig({ config: file }, {}, home), {
+      message: /unknown keys: adress/,
+    });
+  });
 });
