@@ -25,6 +25,11 @@ const PIECES: PieceEntry[] = [
   { name: 'docker', file: 'docker-bench.js', exportName: 'benchDocker' },
   { name: 'object-store', file: 'object-store-bench.js', exportName: 'benchObjectStore' },
   { name: 'wasm-extension', file: 'wasm-extension-bench.js', exportName: 'benchWasmExtension' },
+  {
+    name: 'extension-trigger',
+    file: 'extension-trigger-bench.js',
+    exportName: 'benchExtensionTrigger',
+  },
 ];
 
 interface Args {

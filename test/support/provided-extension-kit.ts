@@ -194,6 +194,15 @@ export class StepClock implements ExtensionClock {
     this.advance(Math.max(0, target - this.current));
   }
 
+  /**
+   * Drops every pending timer. runTo assumes one extension ticks at a time (a second one's
+   * timer could otherwise move the clock past the first one's tick still in flight), so a test
+   * calls this once it has unsubscribed, leaving nothing of its own for the next test.
+   */
+  forget(): void {
+    this.timers = [];
+  }
+
   advance(ms: number): void {
     this.current += ms;
     const due = this.timers.filter((t) => t.at <= this.current).sort((a, b) => a.at - b.at);

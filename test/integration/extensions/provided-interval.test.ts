@@ -75,6 +75,7 @@ describe('the provided interval extension', { skip: skipWithoutDocker }, () => {
       assert.equal(reasons[1], `interval: every 60000 ms, due at ${due(2)}`);
 
       await gofer.ext.unsubscribe(key);
+      clock.forget();
     });
   }
 

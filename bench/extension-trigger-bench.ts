@@ -1,0 +1,137 @@
+/**
+ * Benchmark piece: from an extension's trigger to the run it starts being recorded in the
+ * store, for the provided github extension as a wasm component and as a container. Each sample
+ * is one signed webhook POST to the events endpoint of a real kernel; the extension verifies
+ * it, asks the kernel to start a run, and answers with the run's id, which the kernel returns
+ * only once the run is committed to SQLite. So the POST's round trip is the figure, and each
+ * run is read back from the store afterwards to check it is there.
+ *
+ * The wasm kernel uses the in-process scheduler (no container engine at all); the container
+ * one needs Docker, to start the extension, and runs its pipeline's tasks as containers.
+ */
+import { createHmac } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { loadConfig } from '../kernel/config/load-config.js';
+import type { KernelConfig } from '../kernel/config/kernel-config.js';
+import { STATE_STORE, type StateStore } from '../kernel/contracts/state-store.js';
+import {
+  KERNEL_EXTENSIONS,
+  type KernelExtensions,
+} from '../kernel/extensions/kernel-extensions.js';
+import { providedExtensionsDir } from '../kernel/extensions/provided-extensions.js';
+import { Kernel } from '../kernel/kernel.js';
+import type { DeepPartial } from '../kernel/config/load-config.js';
+import { percentile, round } from './percentile.js';
+
+const SECRET = 'bench-secret';
+const WARMUP = 10;
+const WASM_SAMPLES = 300;
+const CONTAINER_SAMPLES = 60;
+const BODY = JSON.stringify({
+  ref: 'refs/heads/main',
+  after: '0123456789abcdef0123456789abcdef01234567',
+  repository: { full_name: 'bench/repo' },
+  sender: { login: 'bench' },
+});
+const HEADERS = {
+  'content-type': 'application/json',
+  'x-github-event': 'push',
+  'x-hub-signature-256': `sha256=${createHmac('sha256', SECRET).update(BODY).digest('hex')}`,
+};
+
+interface Case {
+  source: string;
+  scheduler: DeepPartial<KernelConfig>['scheduler'];
+  task: object;
+  samples: number;
+}
+
+async function measure(c: Case): Promise<number[]> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'gofer-trigger-bench-'));
+  let kernel: Kernel | undefined;
+  try {
+    const config = loadConfig({
+      env: {},
+      devMode: true,
+      overrides: {
+        data_dir: dataDir,
+        log_level: 'error',
+        server: { address: '127.0.0.1:0' },
+        scheduler: c.scheduler,
+        extensions: { events_address: '127.0.0.1:0', install_provided: false },
+      },
+    });
+    kernel = await Kernel.start(config, { logger: pino({ level: 'silent' }) });
+    const s = kernel.services;
+    const version = await s.pipelines.register('default', {
+      id: 'hooked',
+      tasks: [c.task],
+    } as never);
+    await s.pipelines.deploy('default', 'hooked', version.version);
+    await s.extensions!.install({
+      name: 'hooks',
+      source: c.source,
+      config: { webhook_secret: SECRET },
+      grants: [],
+    });
+    await s.subscriptions!.subscribe({
+      namespace: 'default',
+      pipeline: 'hooked',
+      extension: 'hooks',
+      label: 'push',
+      settings: { repository: 'bench/repo' },
+    });
+    const address = kernel.container.resolve<KernelExtensions>(KERNEL_EXTENSIONS).eventsAddress;
+    const url = `http://${address}/events/hooks`;
+    const store = kernel.container.resolve<StateStore>(STATE_STORE);
+
+    const samples: number[] = [];
+    for (let i = 0; i < WARMUP + c.samples; i++) {
+      const began = performance.now();
+      const res = await fetch(url, { method: 'POST', headers: HEADERS, body: BODY });
+      const reply = (await res.json()) as { started?: Array<{ run: number }> };
+      const elapsed = performance.now() - began;
+      const run = reply.started?.[0]?.run;
+      if (res.status !== 200 || run === undefined) {
+        throw new Error(`webhook ${i} was answered ${res.status}: ${JSON.stringify(reply)}`);
+      }
+      await store.getRun('default', 'hooked', run);
+      if (i >= WARMUP) samples.push(elapsed);
+    }
+    return samples;
+  } finally {
+    await kernel?.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+export async function benchExtensionTrigger(): Promise<{
+  wasm_trigger_ms_p50: number;
+  wasm_trigger_ms_p99: number;
+  container_trigger_ms_p50: number;
+}> {
+  const wasm = await measure({
+    source: join(providedExtensionsDir(), 'github', 'github.wasm'),
+    scheduler: { engine: 'inprocess' },
+    task: { id: 'done', image: 'inprocess', command: ['echo', 'hooked'] },
+    samples: WASM_SAMPLES,
+  });
+  // The container image is built from the same source by the test support builder.
+  const { ensureProvidedImage } = await import('../test/support/provided-extension-kit.js');
+  const image = await ensureProvidedImage('github');
+  const { BUSYBOX_IMAGE } = await import('../test/support/test-images.js');
+  const container = await measure({
+    source: image,
+    scheduler: { engine: 'docker' },
+    task: { id: 'done', image: BUSYBOX_IMAGE, command: ['true'], pull_policy: 'never' },
+    samples: CONTAINER_SAMPLES,
+  });
+  return {
+    wasm_trigger_ms_p50: round(percentile(wasm, 50)),
+    wasm_trigger_ms_p99: round(percentile(wasm, 99)),
+    container_trigger_ms_p50: round(percentile(container, 50)),
+  };
+}
