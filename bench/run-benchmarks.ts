@@ -7,7 +7,7 @@
  *   --repeat N          measured repetitions of each case (default 5)
  *   --concurrency N     task concurrency cap for the Docker benchmark (default 8, the kernel's)
  *   --network host|none container network mode (default host, Gofer's default)
- *   --only NAME[,NAME]  run only these pieces (docker, object-store, wasm-extension)
+ *   --only NAME[,NAME]  run only these pieces (docker, object-store, wasm-extension, wasi, kernel-idle)
  *   --json              end with the JSON line
  */
 import { existsSync } from 'node:fs';
@@ -30,6 +30,8 @@ const PIECES: PieceEntry[] = [
     file: 'extension-trigger-bench.js',
     exportName: 'benchExtensionTrigger',
   },
+  { name: 'wasi', file: 'wasi-bench.js', exportName: 'benchWasi' },
+  { name: 'kernel-idle', file: 'kernel-idle-bench.js', exportName: 'benchKernelIdle' },
 ];
 
 interface Args {

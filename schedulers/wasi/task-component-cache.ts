@@ -4,9 +4,12 @@
  * provides, and compiled once per memory cap. A task's worker receives the compiled modules, so
  * starting a task costs an instantiation, not a compilation.
  */
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ComponentCache } from '../../extensions/runtime-wasm/component-cache.js';
+import {
+  ComponentCache,
+  type TranspiledComponent,
+} from '../../extensions/runtime-wasm/component-cache.js';
 import { capMemory } from '../../extensions/runtime-wasm/memory-cap.js';
 import { schedulerFailure } from './scheduler-failure.js';
 import { PROVIDED_INTERFACES } from './virtual-wasi.js';
@@ -26,6 +29,8 @@ interface WasmApi {
 export class TaskComponentCache {
   private readonly components: ComponentCache;
   private readonly compiled = new Map<string, Promise<LoadedTask>>();
+  /** Transpiled components by path, size and mtime, so an unchanged file is not re-hashed. */
+  private readonly byFile = new Map<string, Promise<TranspiledComponent>>();
 
   constructor(cacheDir: string) {
     this.components = new ComponentCache(cacheDir);
@@ -33,9 +38,9 @@ export class TaskComponentCache {
 
   /** Loads the component at `path` with its memories capped at `memoryLimitBytes`. */
   async load(taskId: string, path: string, memoryLimitBytes: number): Promise<LoadedTask> {
-    let component: Awaited<ReturnType<ComponentCache['load']>>;
+    let component: TranspiledComponent;
     try {
-      component = await this.components.load(path);
+      component = await this.transpiled(path);
     } catch (err) {
       const code =
         (err as { code?: string }).code === 'NOT_FOUND' ? 'IMAGE_NOT_FOUND' : 'START_FAILED';
@@ -64,6 +69,20 @@ export class TaskComponentCache {
     } catch (err) {
       throw schedulerFailure('START_FAILED', `task ${taskId}: ${path}: ${(err as Error).message}`);
     }
+  }
+
+  private async transpiled(path: string): Promise<TranspiledComponent> {
+    // A missing file fails here, and ComponentCache words it the same way as any other.
+    const info = await stat(path).catch(() => undefined);
+    if (!info) return this.components.load(path);
+    const key = `${path}:${info.size}:${info.mtimeMs}`;
+    let pending = this.byFile.get(key);
+    if (!pending) {
+      pending = this.components.load(path);
+      this.byFile.set(key, pending);
+      pending.catch(() => this.byFile.delete(key));
+    }
+    return pending;
   }
 }
 

@@ -14,7 +14,7 @@ export interface WasiSchedulerOptions {
 const MIB = 1024 * 1024;
 export const DEFAULT_MEMORY_LIMIT_MB = 256;
 export const DEFAULT_TIME_LIMIT = '1h';
-export const DEFAULT_WARM_WORKERS = 4;
+export const DEFAULT_WARM_WORKERS = 8;
 
 /**
  * Reads the `scheduler.wasi` section: `memory_limit_mb`, `time_limit` (`"0"` for none),

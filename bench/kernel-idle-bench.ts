@@ -1,0 +1,172 @@
+/**
+ * Benchmark piece for the kernel at rest, with no engine present (the wasi scheduler, which
+ * needs none): `cold_start_ms`, from spawning `gofer service start` to its first answered gRPC
+ * call; `idle_rss_mb`, its resident memory once settled with no extension loaded; and
+ * `idle_rss_extensions_mb`, the same with the provided wasm extensions loaded and each holding a
+ * subscription. Targets: under 1 s and under 80 MB.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ExtensionClient } from '../cli/extension-client.js';
+import { GoferClient } from '../cli/gofer-client.js';
+import type { BenchOptions } from './bench-piece.js';
+import { median, round } from './percentile.js';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const CLI = join(ROOT, 'dist', 'cli', 'main.js');
+const START_BOUND_MS = 30_000;
+/** Time left for start-up garbage to be collected and extensions to settle before RSS is read. */
+const SETTLE_MS = 3_000;
+const COLD_START_TARGET_MS = 1_000;
+const IDLE_RSS_TARGET_MB = 80;
+
+interface Service {
+  child: ChildProcess;
+  client: GoferClient;
+  address: string;
+  dataDir: string;
+  startMs: number;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function startService(extensions: boolean): Promise<Service> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'gofer-bench-idle-'));
+  const address = `127.0.0.1:${await freePort()}`;
+  const began = performance.now();
+  const child = spawn(process.execPath, [CLI, 'service', 'start', '--dev-mode'], {
+    env: {
+      PATH: process.env.PATH,
+      GOFER_DATA_DIR: dataDir,
+      GOFER_SERVER__ADDRESS: address,
+      GOFER_LOG_LEVEL: 'warn',
+      GOFER_SCHEDULER__ENGINE: 'wasi',
+      GOFER_EXTENSIONS__EVENTS_ADDRESS: '127.0.0.1:0',
+      GOFER_EXTENSIONS__INSTALL_PROVIDED: String(extensions),
+    },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr!.on('data', (d) => (stderr += d));
+  const client = new GoferClient({ address, timeoutMs: 10_000 });
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`gofer service start exited:\n${stderr}`);
+    try {
+      await client.systemInfo();
+      return { child, client, address, dataDir, startMs: performance.now() - began };
+    } catch {
+      if (performance.now() - began > START_BOUND_MS) {
+        child.kill('SIGKILL');
+        throw new Error(`gofer service start did not answer within 30 s:\n${stderr}`);
+      }
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  }
+}
+
+async function stopService(service: Service): Promise<void> {
+  service.client.close();
+  const exited = new Promise((r) => service.child.once('exit', r));
+  service.child.kill('SIGTERM');
+  const timer = setTimeout(() => service.child.kill('SIGKILL'), 30_000);
+  await exited;
+  clearTimeout(timer);
+  rmSync(service.dataDir, { recursive: true, force: true });
+}
+
+function rssMb(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1]);
+  return kb / 1024;
+}
+
+/** Subscribes a pipeline to every provided extension that runs, so each is loaded and in use. */
+async function subscribeAll(service: Service): Promise<number> {
+  const pipeline = 'idle';
+  const version = await service.client.registerPipeline('default', {
+    id: pipeline,
+    tasks: [{ id: 'noop', image: '/nonexistent/noop.wasm', image_kind: 'wasm' }],
+  });
+  await service.client.deployPipeline('default', pipeline, version.version);
+  const extensions = new ExtensionClient({
+    address: service.address,
+    namespace: 'default',
+    output: 'json',
+    tls: false,
+    timeoutMs: 60_000,
+  });
+  const settings: Record<string, Record<string, string>> = {
+    interval: { every: '24h' },
+    cron: { expression: '0 0 1 1 *' },
+  };
+  let subscribed = 0;
+  try {
+    for (const ext of await extensions.list()) {
+      if (!settings[ext.name] || !ext.enabled) continue;
+      await extensions.subscribe({
+        namespace: 'default',
+        pipeline,
+        extension: ext.name,
+        label: 'idle',
+        settings: settings[ext.name],
+      });
+      subscribed++;
+    }
+  } finally {
+    extensions.close();
+  }
+  return subscribed;
+}
+
+export async function benchKernelIdle(
+  options: BenchOptions,
+): Promise<Record<string, number | boolean>> {
+  const starts: number[] = [];
+  let idleRss = 0;
+  for (let i = 0; i < Math.max(1, options.repeat); i++) {
+    const service = await startService(false);
+    try {
+      starts.push(service.startMs);
+      if (i === 0) {
+        await new Promise((r) => setTimeout(r, SETTLE_MS));
+        idleRss = rssMb(service.child.pid!);
+      }
+    } finally {
+      await stopService(service);
+    }
+  }
+
+  const loaded = await startService(true);
+  let extensionsRss: number;
+  let subscribed: number;
+  try {
+    subscribed = await subscribeAll(loaded);
+    await new Promise((r) => setTimeout(r, SETTLE_MS));
+    extensionsRss = rssMb(loaded.child.pid!);
+  } finally {
+    await stopService(loaded);
+  }
+
+  const coldStart = median(starts);
+  return {
+    cold_start_ms: round(coldStart, 0),
+    idle_rss_mb: round(idleRss, 1),
+    idle_rss_extensions_mb: round(extensionsRss, 1),
+    idle_extensions_subscribed: subscribed,
+    cold_start_target_met: coldStart < COLD_START_TARGET_MS,
+    idle_rss_target_met: idleRss < IDLE_RSS_TARGET_MB,
+  };
+}
