@@ -35,6 +35,22 @@ export class ServiceProcess {
 
   /** Starts the service (on a new free port unless one was used before) and waits for it. */
   async start(): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.startOnce();
+      } catch (err) {
+        // Another test process may take the free port between our probe and the service's bind.
+        const taken = /EADDRINUSE/.test((err as Error).message) && !this.portUsed;
+        if (!taken || attempt >= 3) throw err;
+        this.address = '';
+      }
+    }
+  }
+
+  /** Set once a service answered on `address`, which is then kept across restarts. */
+  private portUsed = false;
+
+  private async startOnce(): Promise<void> {
     if (!this.address) this.address = `127.0.0.1:${await freePort()}`;
     this.output = '';
     const args = [
@@ -66,10 +82,16 @@ export class ServiceProcess {
 
     const deadline = Date.now() + 30_000;
     for (;;) {
-      if (child.exitCode !== null)
-        throw new Error(`the service exited during start:\n${this.output}`);
+      if (child.exitCode !== null) {
+        // Let the pipes deliver what the process wrote before it went.
+        await new Promise((r) =>
+          child.stdout!.readableEnded ? r(undefined) : child.once('close', r),
+        );
+        throw new Error(`the service exited (${child.exitCode}) during start:\n${this.output}`);
+      }
       try {
         await this.client.systemInfo();
+        this.portUsed = true;
         return;
       } catch {
         if (Date.now() > deadline)

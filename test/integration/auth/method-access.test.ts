@@ -88,6 +88,12 @@ const EXPECTED: Record<string, Record<string, Role>> = {
     List: 'management',
     Get: 'management',
   },
+  PluginService: {
+    Install: 'management',
+    List: 'management',
+    Get: 'management',
+    Remove: 'management',
+  },
   SubscriptionService: {
     Subscribe: 'namespace',
     Unsubscribe: 'namespace',
