@@ -13,6 +13,7 @@ import { dirname } from 'node:path';
 import type { Readable } from 'node:stream';
 import type Docker from 'dockerode';
 import { decodeRecords, encodeRecord } from '../../kernel/logs/log-framing.js';
+import { LogMasker, maskPatterns } from '../../kernel/logs/log-masker.js';
 import type { LogRecord } from '../../kernel/logs/log-framing.js';
 import { swarmFailure } from './swarm-failure.js';
 
@@ -54,8 +55,26 @@ export async function readJobLog(docker: Docker, serviceId: string): Promise<Buf
   return frame(Buffer.isBuffer(raw) ? raw : Buffer.from(raw));
 }
 
-export async function writeJobLog(path: string, framed: Buffer): Promise<void> {
-  if (framed.length > 0) await appendFile(path, framed);
+/** Appends the output, with every pattern of `mask` replaced as the scheduler contract asks. */
+export async function writeJobLog(
+  path: string,
+  framed: Buffer,
+  mask: readonly string[] = [],
+): Promise<void> {
+  if (framed.length === 0) return;
+  if (mask.length === 0) return appendFile(path, framed);
+  const patterns = maskPatterns(mask);
+  const maskers = { stdout: new LogMasker(patterns), stderr: new LogMasker(patterns) };
+  const out: Buffer[] = [];
+  for (const r of decodeRecords(framed).records) {
+    const masked = maskers[r.stream].write(r.data);
+    if (masked.length > 0) out.push(encodeRecord(r.stream, masked));
+  }
+  for (const stream of ['stdout', 'stderr'] as const) {
+    const rest = maskers[stream].end();
+    if (rest.length > 0) out.push(encodeRecord(stream, rest));
+  }
+  await appendFile(path, Buffer.concat(out));
 }
 
 /** Follows a running task's output until `end`, keeping what arrived. */
