@@ -182,6 +182,13 @@ export function schedulerSuite(adapter: SuiteAdapter): void {
         }
       });
 
+      check('mask', 'values the kernel asks to mask never reach the log file', async () => {
+        const secret = 'hunter2-very-secret';
+        const s = spec(adapter.programs.write('stdout', `before ${secret} after\n`));
+        assert.equal(exitCodeOf(await run({ ...s, mask: [secret] })), 0);
+        assert.equal(readLog(s.logFile).stdout.toString('utf8'), 'before *** after\n');
+      });
+
       check('exit-codes', 'exit codes are reported as the task ended', async () => {
         const codes = [0, 1, 3, 42, 255];
         const outcomes = await Promise.all(codes.map((c) => run(spec(adapter.programs.exit(c)))));
