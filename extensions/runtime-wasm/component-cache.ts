@@ -1,3 +1,4 @@
+import { Worker } from 'node:worker_threads';
 import { createHash } from 'node:crypto';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
@@ -53,14 +54,11 @@ export class ComponentCache {
       // Not cached yet (or a partial entry from a crash): transpile below.
     }
 
-    const { transpileBytes } = await import('@bytecodealliance/jco-transpile');
-    let result: Awaited<ReturnType<typeof transpileBytes>>;
-    try {
-      result = await transpileBytes(bytes, { instantiation: 'async', name: 'component' });
-    } catch (err) {
+    const result = await transpileInWorker(bytes);
+    if (!result.ok) {
       throw new WasmExtensionError(
         'INVALID_ARGUMENT',
-        `${source} is not a WebAssembly component jco can load: ${(err as Error).message}`,
+        `${source} is not a WebAssembly component jco can load: ${result.message}`,
         'build the extension with scripts/build-extension.mjs',
       );
     }
@@ -97,4 +95,24 @@ async function readSource(source: string): Promise<Uint8Array> {
       'give the path of a .wasm file built with scripts/build-extension.mjs',
     );
   }
+}
+
+type TranspileResult =
+  | { ok: true; files: Record<string, Uint8Array>; imports: string[] }
+  | { ok: false; message: string };
+
+function transpileInWorker(bytes: Uint8Array): Promise<TranspileResult> {
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(new URL('./transpile-worker.js', import.meta.url), {
+      workerData: { bytes },
+    });
+    worker.once('message', (result: TranspileResult) => {
+      resolve(result);
+      void worker.terminate();
+    });
+    worker.once('error', reject);
+    worker.once('exit', (code) => {
+      if (code !== 0) reject(new Error(`the transpile worker exited with code ${code}`));
+    });
+  });
 }
