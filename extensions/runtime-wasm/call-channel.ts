@@ -1,5 +1,8 @@
 import { receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 
+/** How long the kernel side spins for an answer before it waits asynchronously. */
+const SPIN_MS = 0.05;
+
 /**
  * One side of the channel between the kernel thread and an extension's worker. Both sides share
  * a SharedArrayBuffer: a small header (state, payload length, where the payload is) and a payload
@@ -112,6 +115,14 @@ export class CallChannel {
    * `timeoutMs`. Never blocks the thread.
    */
   async changeFrom(current: number, timeoutMs: number): Promise<number | 'timed-out'> {
+    // Most calls answer within tens of microseconds; a short bounded spin catches them without
+    // the event-loop round trip a waitAsync wake costs, and gives up quickly on slow ones.
+    const spinUntil = performance.now() + SPIN_MS;
+    do {
+      const now = Atomics.load(this.header, STATE);
+      if (now !== current) return now;
+    } while (performance.now() < spinUntil);
+
     const waitAsync = (Atomics as unknown as { waitAsync: WaitAsync }).waitAsync;
     const waiting = waitAsync(this.header, STATE, current, Math.max(0, timeoutMs));
     const outcome = waiting.async ? await waiting.value : waiting.value;

@@ -60,6 +60,7 @@ export class RunExecutor {
   private readonly ready: string[] = [];
   private ending: RunEnding = { kind: 'normal' };
   private finished = false;
+  private halted = false;
   private runTimer?: NodeJS.Timeout;
   private queue: Promise<void> = Promise.resolve();
   private resolveDone!: (run: Run) => void;
@@ -130,6 +131,17 @@ export class RunExecutor {
       }
     });
     this.dispatch();
+  }
+
+  /**
+   * Stops deciding, for a service shutdown: timers are cleared and no further transition is
+   * written, so the run stays as the store has it and is reconciled at the next start. Running
+   * workloads are left alone.
+   */
+  halt(): void {
+    this.halted = true;
+    clearTimeout(this.runTimer);
+    for (const attempt of this.active.values()) clearTimeout(attempt.timer);
   }
 
   /** Stops the run: waiting tasks never start, running ones get SIGTERM then SIGKILL. */
@@ -504,7 +516,8 @@ export class RunExecutor {
 
   /** Runs `fn` after every decision queued before it, so decisions never interleave. */
   private serially<T>(fn: () => Promise<T>): Promise<T> {
-    const result = this.queue.then(fn);
+    // A halted executor decides nothing more; what is left is for the next start's reconcile.
+    const result = this.queue.then(() => (this.halted ? new Promise<T>(() => undefined) : fn()));
     this.queue = result.then(
       () => undefined,
       (err) => this.log.error({ err }, 'run bookkeeping failed'),

@@ -208,6 +208,15 @@ export class RunOrchestrator implements RunService {
     this.accepting = false;
   }
 
+  /**
+   * For a shutdown: every executor stops deciding, so nothing writes to the store once it is
+   * closed; runs in flight are picked up by `reconcile` at the next start.
+   */
+  halt(): void {
+    this.accepting = false;
+    for (const executor of this.executors.values()) executor.halt();
+  }
+
   get stats(): { inFlight: number; queued: number } {
     return this.queue.size;
   }
