@@ -27,6 +27,32 @@ CREATE TABLE objects (
 CREATE INDEX objects_by_age ON objects (namespace, pipeline, run, seq);
 `,
   },
+  {
+    // Every put checks the scope's size against its limit; a count kept by triggers answers that
+    // in one lookup, where COUNT(*) grew with the number of objects.
+    version: 2,
+    name: 'object counts',
+    sql: `
+CREATE TABLE object_counts (
+  namespace TEXT NOT NULL,
+  pipeline TEXT NOT NULL,
+  run INTEGER NOT NULL,
+  n INTEGER NOT NULL,
+  PRIMARY KEY (namespace, pipeline, run)
+) STRICT, WITHOUT ROWID;
+INSERT INTO object_counts (namespace, pipeline, run, n)
+  SELECT namespace, pipeline, run, COUNT(*) FROM objects GROUP BY namespace, pipeline, run;
+CREATE TRIGGER objects_counted_on_insert AFTER INSERT ON objects BEGIN
+  INSERT INTO object_counts (namespace, pipeline, run, n)
+    VALUES (NEW.namespace, NEW.pipeline, NEW.run, 1)
+    ON CONFLICT (namespace, pipeline, run) DO UPDATE SET n = n + 1;
+END;
+CREATE TRIGGER objects_counted_on_delete AFTER DELETE ON objects BEGIN
+  UPDATE object_counts SET n = n - 1
+    WHERE namespace = OLD.namespace AND pipeline = OLD.pipeline AND run = OLD.run;
+END;
+`,
+  },
 ];
 
 /**

@@ -36,9 +36,12 @@ export class SqliteObjectStore implements ObjectStore {
         `SELECT seq FROM objects WHERE ${scope} AND key = ?`,
       ),
       nextSeq: db.prepare<Tuple, { next: number }>(
-        `SELECT COALESCE(MAX(seq), 0) + 1 AS next FROM objects WHERE ${scope}`,
+        `SELECT COALESCE((SELECT seq FROM objects WHERE ${scope} ORDER BY seq DESC LIMIT 1), 0) + 1
+           AS next`,
       ),
-      count: db.prepare<Tuple, { n: number }>(`SELECT COUNT(*) AS n FROM objects WHERE ${scope}`),
+      count: db.prepare<Tuple, { n: number }>(
+        `SELECT COALESCE((SELECT n FROM object_counts WHERE ${scope}), 0) AS n`,
+      ),
       oldest: db.prepare<[...Tuple, number], { key: string }>(
         `SELECT key FROM objects WHERE ${scope} ORDER BY seq LIMIT ?`,
       ),
