@@ -28,6 +28,10 @@ interface InfoRow {
  */
 export class SqliteObjectStore implements ObjectStore {
   private readonly q;
+  /** Made once: building a transaction wrapper per put costs more than the put's own checks. */
+  private readonly putTransaction: Database.Transaction<
+    (key: ObjectKey, value: Buffer, opts: PutObjectOptions) => PutObjectResult
+  >;
 
   private constructor(private readonly db: Database.Database) {
     const scope = 'namespace = ? AND pipeline = ? AND run = ?';
@@ -65,6 +69,9 @@ export class SqliteObjectStore implements ObjectStore {
       ),
       deleteRun: db.prepare<Tuple>(`DELETE FROM objects WHERE ${scope}`),
     };
+    this.putTransaction = db.transaction((key: ObjectKey, value: Buffer, opts: PutObjectOptions) =>
+      this.putRows(key, value, opts),
+    );
   }
 
   static open(options: ObjectStoreOptions): SqliteObjectStore {
@@ -83,36 +90,30 @@ export class SqliteObjectStore implements ObjectStore {
   }
 
   async put(key: ObjectKey, value: Buffer, opts: PutObjectOptions = {}): Promise<PutObjectResult> {
+    return this.putTransaction.immediate(key, value, opts);
+  }
+
+  private putRows(key: ObjectKey, value: Buffer, opts: PutObjectOptions): PutObjectResult {
     const t = tuple(key);
-    const write = this.db.transaction((): PutObjectResult => {
-      const existing = this.q.exists.get(...t, key.key);
-      if (existing && !opts.force) {
-        throw new ObjectStoreError(
-          'ALREADY_EXISTS',
-          `object "${key.key}" already exists in ${describe(key)}`,
-          'put it again with --force to replace the value',
-        );
-      }
-      let evicted: string[] = [];
-      if (!existing && opts.limit !== undefined) {
-        const over = this.q.count.get(...t)!.n + 1 - Math.max(opts.limit, 1);
-        if (over > 0) {
-          evicted = this.q.oldest.all(...t, over).map((r) => r.key);
-          for (const old of evicted) this.q.delete.run(...t, old);
-        }
-      }
-      const created = Date.now();
-      this.q.upsert.run(
-        ...t,
-        key.key,
-        value,
-        value.length,
-        created,
-        this.q.nextSeq.get(...t)!.next,
+    const existing = this.q.exists.get(...t, key.key);
+    if (existing && !opts.force) {
+      throw new ObjectStoreError(
+        'ALREADY_EXISTS',
+        `object "${key.key}" already exists in ${describe(key)}`,
+        'put it again with --force to replace the value',
       );
-      return { info: { key: key.key, created, size: value.length }, evicted };
-    });
-    return write.immediate();
+    }
+    let evicted: string[] = [];
+    if (!existing && opts.limit !== undefined) {
+      const over = this.q.count.get(...t)!.n + 1 - Math.max(opts.limit, 1);
+      if (over > 0) {
+        evicted = this.q.oldest.all(...t, over).map((r) => r.key);
+        for (const old of evicted) this.q.delete.run(...t, old);
+      }
+    }
+    const created = Date.now();
+    this.q.upsert.run(...t, key.key, value, value.length, created, this.q.nextSeq.get(...t)!.next);
+    return { info: { key: key.key, created, size: value.length }, evicted };
   }
 
   async get(key: ObjectKey): Promise<{ info: ObjectInfo; value: Buffer }> {
