@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Makes sure a Docker engine answers on /var/run/docker.sock, installing and starting one when
-# this is a Debian machine run as root. The engine is started without a bridge, iptables rules or
+# this is a Debian machine run as root, and that the static busybox the local images are built
+# from is there. The engine is started without a bridge, iptables rules or
 # IP forwarding, and prefers local images so that it never reaches for a public registry.
 set -euo pipefail
 
@@ -8,6 +9,17 @@ SOCK=/var/run/docker.sock
 LOG=${GOFER_DOCKERD_LOG:-/var/log/gofer-dockerd.log}
 
 ping_engine() { curl -fsS --max-time 2 --unix-socket "$SOCK" http://localhost/_ping >/dev/null 2>&1; }
+
+# The local test and demo images are made from Debian's static busybox; no registry is used.
+if [ ! -x /bin/busybox ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+  echo "docker-engine: installing Debian's busybox-static for the local images" >&2
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends busybox-static \
+    >/dev/null 2>&1 || {
+    apt-get update -qq >/dev/null 2>&1
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends busybox-static \
+      >/dev/null
+  }
+fi
 
 if ping_engine; then
   exit 0
