@@ -205,7 +205,8 @@ export class Kernel {
       this.container.resolve(RunOrchestrator).stopAccepting();
       await this.container.resolve<KernelExtensions>(KERNEL_EXTENSIONS).stop();
       await this.api.stop(parseDuration(this.config.server.shutdown_timeout) ?? 15_000);
-      this.container.resolve(RunOrchestrator).halt();
+      await this.container.resolve(RunOrchestrator).halt();
+      await this.container.resolve(ObjectService).idle();
       await this.container.resolve<Scheduler>(SCHEDULER).close();
       await this.container.resolve<StateStore>(STATE_STORE).close();
       this.lock.release();

@@ -1,3 +1,4 @@
+import { CoalescingSweeper } from '../runs/coalescing-sweeper.js';
 import type { ObjectService as ObjectApi } from '../api/kernel-services.js';
 import type { Run } from '../contracts/model.js';
 import type { ObjectInfo, ObjectKey, ObjectScope, ObjectStore } from '../contracts/object-store.js';
@@ -79,7 +80,19 @@ export class ObjectService implements ObjectApi, TaskPreparationStep {
   }
 
   /** Expires the objects of the pipeline's runs that now have `runObjectExpiry` newer runs. */
+  /** Starts the expiry sweep without holding up the run's completion. */
   async runEnded(run: Run): Promise<void> {
+    void this.sweeps.request(`${run.namespace}/${run.pipeline}`, () => this.expireObjects(run));
+  }
+
+  /** Resolves once no expiry sweep is running, for a shutdown. */
+  idle(): Promise<void> {
+    return this.sweeps.idle();
+  }
+
+  private readonly sweeps = new CoalescingSweeper();
+
+  private async expireObjects(run: Run): Promise<void> {
     const { store, objects, runObjectExpiry, logger } = this.opts;
     try {
       const old = await store.listRunsPastRetention(

@@ -7,6 +7,7 @@ import type { Page, StateStore } from '../contracts/state-store.js';
 import { failedPrecondition, GoferError, invalidArgument } from '../errors.js';
 import type { EventBus } from '../events/event-bus.js';
 import type { LogPaths } from '../logs/log-paths.js';
+import { CoalescingSweeper } from './coalescing-sweeper.js';
 import { RunExecutor } from './run-executor.js';
 import { RunQueue } from './run-queue.js';
 import { checkRunVariables } from './task-environment.js';
@@ -41,6 +42,7 @@ export class RunOrchestrator implements RunService {
   private readonly launching = new Map<string, Promise<void>>();
   private readonly queue: RunQueue;
   private accepting = true;
+  private readonly logSweeps = new CoalescingSweeper();
 
   constructor(private readonly opts: RunOrchestratorOptions) {
     this.queue = new RunQueue(opts.globalParallelism);
@@ -212,9 +214,10 @@ export class RunOrchestrator implements RunService {
    * For a shutdown: every executor stops deciding, so nothing writes to the store once it is
    * closed; runs in flight are picked up by `reconcile` at the next start.
    */
-  halt(): void {
+  async halt(): Promise<void> {
     this.accepting = false;
     for (const executor of this.executors.values()) executor.halt();
+    await this.logSweeps.idle();
   }
 
   get stats(): { inFlight: number; queued: number } {
@@ -304,7 +307,9 @@ export class RunOrchestrator implements RunService {
       .then((done) => {
         this.executors.delete(key);
         this.queue.release(key);
-        return this.expireOldLogs(done.namespace, done.pipeline);
+        return this.logSweeps.request(`${done.namespace}/${done.pipeline}`, () =>
+          this.expireOldLogs(done.namespace, done.pipeline),
+        );
       })
       .catch((err) => this.opts.logger.warn({ err }, 'log retention failed'));
     await executor.start(adopted);
