@@ -314,7 +314,11 @@ function registerKernelServices(c: DependencyContainer): void {
         runs: c.resolve(RunOrchestrator),
         logPaths: c.resolve(LogPaths),
         configVersionsKept: config().runs.config_versions_kept,
-        cleanups: [c.resolve(ObjectService), c.resolve(SecretService)],
+        cleanups: [
+          c.resolve<KernelExtensions>(KERNEL_EXTENSIONS).subscriptions,
+          c.resolve(ObjectService),
+          c.resolve(SecretService),
+        ],
       }),
   );
   single(
@@ -325,7 +329,11 @@ function registerKernelServices(c: DependencyContainer): void {
         c.resolve(EventBus),
         c.resolve(RunOrchestrator),
         c.resolve(LogPaths),
-        [c.resolve(ObjectService), c.resolve(SecretService)],
+        [
+          c.resolve<KernelExtensions>(KERNEL_EXTENSIONS).subscriptions,
+          c.resolve(ObjectService),
+          c.resolve(SecretService),
+        ],
       ),
   );
   single(

@@ -79,6 +79,23 @@ export class SubscriptionRegistry implements SubscriptionService {
     await this.tellExtension(sub, 'unsubscribe');
   }
 
+  /**
+   * For the registries' delete of a namespace or pipeline: drops its subscriptions and tells
+   * their extensions, so none keeps watching for a pipeline that is gone.
+   */
+  async deleteScope(prefix: { namespace: string; pipeline?: string }): Promise<void> {
+    for (const sub of await this.list(prefix)) {
+      const key = {
+        namespace: sub.namespace,
+        pipeline: sub.pipeline,
+        extension: sub.extension,
+        label: sub.label,
+      };
+      await this.deps.store.deleteSubscription(key);
+      await this.tellExtension(sub, 'unsubscribe');
+    }
+  }
+
   list(filter: { namespace: string; pipeline?: string }): Promise<Subscription[]> {
     return this.deps.store.listSubscriptions({
       namespace: filter.namespace,

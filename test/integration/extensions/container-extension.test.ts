@@ -228,6 +228,26 @@ describe('container extensions on a real kernel', { skip: skipWithoutDocker }, (
     assert.deepEqual(await kernel.services.runs.list('default', 'other'), []);
   });
 
+  it('tells the extension when a subscribed pipeline is deleted', async () => {
+    await deploy('doomed');
+    await kernel.services.subscriptions!.subscribe({
+      namespace: 'default',
+      pipeline: 'doomed',
+      extension: 'probe',
+      label: 'gone',
+      settings: { mode: 'manual' },
+    });
+    const watching = async () =>
+      ((await probeState())?.subscriptions ?? []).some((s) => s.ref.label === 'gone');
+    assert.equal(await watching(), true);
+    await kernel.services.pipelines.delete('default', 'doomed');
+    assert.equal(await watching(), false, 'the extension dropped the subscription');
+    assert.deepEqual(
+      await kernel.services.subscriptions!.list({ namespace: 'default', pipeline: 'doomed' }),
+      [],
+    );
+  });
+
   it('passes the exact body bytes and the headers to the extension', async () => {
     const body = Buffer.from([...Array(256).keys()].map((i) => i));
     const headers = new Headers({ 'X-Custom': 'One', 'content-type': 'application/octet-stream' });
