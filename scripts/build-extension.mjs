@@ -42,10 +42,10 @@ export async function buildExtension(entry, out, opts = {}) {
   ]);
   const cached = join(cacheDir, `${key}.wasm`);
   if (!existsSync(cached)) {
-    const sourcePath = join(cacheDir, `${key}.js`);
-    const jobPath = join(cacheDir, `${key}.job.json`);
+    const sourcePath = join(cacheDir, `${key}.${process.pid}.js`);
+    const jobPath = join(cacheDir, `${key}.${process.pid}.job.json`);
     writeFileSync(sourcePath, source);
-    const tmpOut = `${cached}.partial`;
+    const tmpOut = `${cached}.${process.pid}.partial`;
     writeFileSync(
       jobPath,
       JSON.stringify({ sourcePath, witPath, worldName, disableFeatures, outPath: tmpOut }),
@@ -63,7 +63,10 @@ export async function buildExtension(entry, out, opts = {}) {
     renameSync(tmpOut, cached);
   }
   mkdirSync(dirname(resolve(out)), { recursive: true });
-  copyFileSync(cached, resolve(out));
+  // Copied beside its final name and renamed, so a concurrent reader never sees half a file.
+  const partialOut = `${resolve(out)}.${process.pid}.partial`;
+  copyFileSync(cached, partialOut);
+  renameSync(partialOut, resolve(out));
   return { out: resolve(out), cached: cached };
 }
 

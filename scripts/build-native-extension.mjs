@@ -95,8 +95,8 @@ export function buildNativeExtension(entry, out, opts = {}) {
   ]);
   const cached = join(cacheDir, `${key}.wasm`);
   if (!existsSync(cached)) {
-    const core = join(cacheDir, `${key}.core.wasm`);
-    const embedded = join(cacheDir, `${key}.embed.wasm`);
+    const core = join(cacheDir, `${key}.${process.pid}.core.wasm`);
+    const embedded = join(cacheDir, `${key}.${process.pid}.embed.wasm`);
     try {
       language.compile(source, core);
       // jco embed reads the WIT through preview2-shim, which preopens nothing since 0.26.
@@ -114,15 +114,18 @@ export function buildNativeExtension(entry, out, opts = {}) {
         '-o',
         embedded,
       ]);
-      run(process.execPath, [jco, 'new', embedded, '-o', `${cached}.partial`]);
-      renameSync(`${cached}.partial`, cached);
+      run(process.execPath, [jco, 'new', embedded, '-o', `${cached}.${process.pid}.partial`]);
+      renameSync(`${cached}.${process.pid}.partial`, cached);
     } finally {
       rmSync(core, { force: true });
       rmSync(embedded, { force: true });
     }
   }
   mkdirSync(dirname(resolve(out)), { recursive: true });
-  copyFileSync(cached, resolve(out));
+  // Copied beside its final name and renamed, so a concurrent reader never sees half a file.
+  const partialOut = `${resolve(out)}.${process.pid}.partial`;
+  copyFileSync(cached, partialOut);
+  renameSync(partialOut, resolve(out));
   return { out: resolve(out), cached };
 }
 

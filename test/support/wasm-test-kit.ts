@@ -40,7 +40,7 @@ export const probeComponent = () =>
  * ships (the version StarlingMonkey itself imports), so nothing is vendored.
  */
 export function wasiProbeComponent(): string {
-  const dir = join(CACHE, 'test', 'wasi-probe-wit');
+  const dir = join(CACHE, 'test', `wasi-probe-wit-${process.pid}`);
   const builtin = join(REPO_ROOT, 'node_modules', '@bytecodealliance', 'jco', 'lib', 'wit');
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(join(dir, 'deps', 'gofer-extension'), { recursive: true });
