@@ -8,7 +8,7 @@ import { SchedulerError } from '../../kernel/contracts/scheduler.js';
 import type { WorkloadLabels } from '../../kernel/contracts/scheduler.js';
 import type { TaskResources } from '../../sdk/config/pipeline-config.js';
 import { maskPatterns } from '../../kernel/logs/log-masker.js';
-import { containerLabels } from './container-labels.js';
+import { encodeWorkloadLabels } from '../shared/workload-labels.js';
 
 /** Where the wrapper and the log file appear inside every container. */
 export const LOGWRAP_TARGET = '/.gofer/logwrap';
@@ -66,7 +66,7 @@ export function containerConfig(
     Entrypoint: [LOGWRAP_TARGET, LOG_TARGET, '--'],
     Cmd: argv,
     Env: [...envList(req.id, req.env), ...maskEnv(req.mask)],
-    Labels: containerLabels(req.labels),
+    Labels: encodeWorkloadLabels(req.labels),
     Tty: false,
     OpenStdin: false,
     AttachStdin: false,

@@ -26,7 +26,7 @@ import type { ContainerRequest } from './container-config.js';
 import { ContainerEvents } from './container-events.js';
 import { isEndedState, lostOutcome } from './container-watch.js';
 import type { ContainerWatch } from './container-watch.js';
-import { INSTALLATION_LABEL, workloadLabelsOf } from './container-labels.js';
+import { INSTALLATION_LABEL, workloadLabelsOf } from '../shared/workload-labels.js';
 import type { DockerSchedulerOptions } from './docker-scheduler-options.js';
 import { engineMessage, engineStatus, isNoOp, isNotFound } from './engine-errors.js';
 import { ImagePuller } from './image-puller.js';

@@ -6,7 +6,8 @@
  */
 import type { TaskWorkloadSpec } from '../../kernel/contracts/scheduler.js';
 import { swarmFailure } from './swarm-failure.js';
-import { LOG_FILE_LABEL, serviceLabels } from './swarm-labels.js';
+import { encodeWorkloadLabels } from '../shared/workload-labels.js';
+import { LOG_FILE_LABEL } from './swarm-labels.js';
 
 /** The parts of the engine's ServiceSpec this scheduler writes. */
 export interface JobServiceSpec {
@@ -31,7 +32,7 @@ export interface JobServiceSpec {
 }
 
 export function jobSpec(spec: TaskWorkloadSpec, stopGraceMs: number): JobServiceSpec {
-  const labels = serviceLabels(spec.labels);
+  const labels = encodeWorkloadLabels(spec.labels);
   const limits: { MemoryBytes?: number; NanoCPUs?: number } = {};
   if (spec.resources?.memory_bytes !== undefined) limits.MemoryBytes = spec.resources.memory_bytes;
   if (spec.resources?.cpus !== undefined) limits.NanoCPUs = Math.round(spec.resources.cpus * 1e9);

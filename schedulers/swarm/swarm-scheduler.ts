@@ -22,7 +22,8 @@ import { jobSpec, NO_COMPLETIONS } from './job-spec.js';
 import { JobTracker, TERMINAL_STATES } from './job-tracker.js';
 import type { TaskSnapshot } from './job-tracker.js';
 import { engineMessage, isNotFound, swarmFailure } from './swarm-failure.js';
-import { INSTALLATION_LABEL, LOG_FILE_LABEL, workloadLabelsOf } from './swarm-labels.js';
+import { INSTALLATION_LABEL, workloadLabelsOf } from '../shared/workload-labels.js';
+import { LOG_FILE_LABEL } from './swarm-labels.js';
 import type { SwarmSchedulerOptions } from './swarm-scheduler-options.js';
 import { swarmTaskProblems } from './swarm-task-problems.js';
 

@@ -1,6 +1,7 @@
 /**
- * How workload labels are written on containers. Every key sits under `gofer.`; numbers are
- * written in decimal and read back as numbers, absent fields are not written at all.
+ * How the container schedulers (docker, swarm) write workload labels on what they create.
+ * Every key sits under `gofer.`; numbers are written in decimal and read back as numbers,
+ * absent fields are not written at all.
  */
 import type { WorkloadLabels } from '../../kernel/contracts/scheduler.js';
 
@@ -10,7 +11,7 @@ export const INSTALLATION_LABEL = `${LABEL_PREFIX}installation`;
 const TEXT_FIELDS = ['namespace', 'pipeline', 'task', 'extension'] as const;
 const NUMBER_FIELDS = ['run', 'attempt'] as const;
 
-export function containerLabels(labels: WorkloadLabels): Record<string, string> {
+export function encodeWorkloadLabels(labels: WorkloadLabels): Record<string, string> {
   const out: Record<string, string> = {
     [INSTALLATION_LABEL]: labels.installation,
     [`${LABEL_PREFIX}kind`]: labels.kind,
@@ -22,7 +23,7 @@ export function containerLabels(labels: WorkloadLabels): Record<string, string> 
   return out;
 }
 
-/** Reads labels back; undefined when the container is not a Gofer workload. */
+/** Reads labels back; undefined when the labels are not a Gofer workload's. */
 export function workloadLabelsOf(
   labels: Record<string, string> | undefined,
 ): WorkloadLabels | undefined {
