@@ -1,4 +1,4 @@
-import type Database from 'better-sqlite3';
+import type { SqliteMigration } from '../sqlite-common/open-sqlite.js';
 
 /**
  * The object database's schema steps. Versions are consecutive from 1 and never change once
@@ -8,7 +8,7 @@ import type Database from 'better-sqlite3';
  * (namespace, pipeline, run, key) tuple apart without joining strings. `seq` orders keys by
  * write even when two writes share a millisecond, which eviction of the oldest relies on.
  */
-export const OBJECT_MIGRATIONS: readonly { version: number; name: string; sql: string }[] = [
+export const OBJECT_MIGRATIONS: readonly SqliteMigration[] = [
   {
     version: 1,
     name: 'initial',
@@ -54,36 +54,3 @@ END;
 `,
   },
 ];
-
-/**
- * Applies the steps this database lacks in one IMMEDIATE transaction, so two processes opening
- * a fresh file take turns; refuses a database newer than this code.
- */
-export function migrateObjects(db: Database.Database, path: string): void {
-  const latest = OBJECT_MIGRATIONS.length;
-  db.transaction(() => {
-    db.exec(
-      'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied INTEGER NOT NULL) STRICT',
-    );
-    const row = db.prepare('SELECT MAX(version) AS v FROM schema_migrations').get() as {
-      v: number | null;
-    };
-    const current = row.v ?? 0;
-    if (current > latest) {
-      throw Object.assign(
-        new Error(
-          `object database "${path}" has schema version ${current}, but this Gofer knows up to ` +
-            `${latest}; run a Gofer release that knows it, or set object_store.sqlite.path to another file`,
-        ),
-        { code: 'FAILED_PRECONDITION' },
-      );
-    }
-    const record = db.prepare(
-      'INSERT INTO schema_migrations (version, name, applied) VALUES (?, ?, ?)',
-    );
-    for (const m of OBJECT_MIGRATIONS.filter((m) => m.version > current)) {
-      db.exec(m.sql);
-      record.run(m.version, m.name, Date.now());
-    }
-  }).immediate();
-}

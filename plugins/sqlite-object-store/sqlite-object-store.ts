@@ -1,6 +1,4 @@
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import {
   ObjectStoreError,
   type ObjectInfo,
@@ -10,7 +8,8 @@ import {
   type PutObjectOptions,
   type PutObjectResult,
 } from '../../kernel/contracts/object-store.js';
-import { migrateObjects } from './object-migrations.js';
+import { openSqlite } from '../sqlite-common/open-sqlite.js';
+import { OBJECT_MIGRATIONS } from './object-migrations.js';
 import type { ObjectStoreOptions } from './object-store-options.js';
 
 type Tuple = [namespace: string, pipeline: string, run: number];
@@ -75,17 +74,13 @@ export class SqliteObjectStore implements ObjectStore {
   }
 
   static open(options: ObjectStoreOptions): SqliteObjectStore {
-    mkdirSync(dirname(options.path), { recursive: true });
-    const db = new Database(options.path, { timeout: options.busyTimeoutMs });
-    try {
-      db.pragma(`busy_timeout = ${Math.floor(options.busyTimeoutMs)}`);
-      db.pragma('journal_mode = WAL');
-      db.pragma('synchronous = NORMAL');
-      migrateObjects(db, options.path);
-    } catch (err) {
-      db.close();
-      throw err;
-    }
+    const db = openSqlite({
+      path: options.path,
+      busyTimeoutMs: options.busyTimeoutMs,
+      migrations: OBJECT_MIGRATIONS,
+      what: 'object database',
+      setting: 'object_store.sqlite.path',
+    });
     return new SqliteObjectStore(db);
   }
 

@@ -1,6 +1,4 @@
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import {
   SecretStoreError,
   type PutSecretOptions,
@@ -9,7 +7,8 @@ import {
   type SecretStore,
 } from '../../kernel/contracts/secret-store.js';
 import { SecretCipher, type SecretIdentity } from './secret-cipher.js';
-import { migrateSecrets } from './secret-migrations.js';
+import { openSqlite } from '../sqlite-common/open-sqlite.js';
+import { SECRET_MIGRATIONS } from './secret-migrations.js';
 import type { SecretStoreOptions } from './secret-store-options.js';
 
 interface Row {
@@ -62,19 +61,15 @@ export class SqliteSecretStore implements SecretStore {
   }
 
   static open(options: SecretStoreOptions, key: Buffer): SqliteSecretStore {
-    mkdirSync(dirname(options.path), { recursive: true });
-    const db = new Database(options.path, { timeout: options.busyTimeoutMs });
-    try {
-      db.pragma(`busy_timeout = ${Math.floor(options.busyTimeoutMs)}`);
-      db.pragma('journal_mode = WAL');
-      db.pragma('synchronous = NORMAL');
+    const db = openSqlite({
+      path: options.path,
+      busyTimeoutMs: options.busyTimeoutMs,
+      migrations: SECRET_MIGRATIONS,
       // Deleted values are zeroed in the file rather than left in free pages.
-      db.pragma('secure_delete = ON');
-      migrateSecrets(db, options.path);
-    } catch (err) {
-      db.close();
-      throw err;
-    }
+      pragmas: ['secure_delete = ON'],
+      what: 'secret database',
+      setting: 'secret_store.sqlite.path',
+    });
     return new SqliteSecretStore(db, key);
   }
 

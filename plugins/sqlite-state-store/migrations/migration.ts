@@ -3,10 +3,4 @@
  * later change to the schema is a new migration, never an edit of an old one, because databases
  * in the field have already applied the old text.
  */
-export interface Migration {
-  version: number;
-  /** Short words for `schema_migrations`, e.g. `initial`. */
-  name: string;
-  /** Statements run with `exec` inside the migration's transaction. */
-  sql: string;
-}
+export type { SqliteMigration as Migration } from '../../sqlite-common/open-sqlite.js';
