@@ -3,18 +3,14 @@
  * process's rules: SIGTERM is the program's to handle, SIGKILL ends it at once with 137, and
  * `exited` settles only after every byte the program wrote is in the log file.
  */
-import { mkdir, open } from 'node:fs/promises';
-import type { FileHandle } from 'node:fs/promises';
-import { dirname } from 'node:path';
 import type {
   WorkloadHandle,
   WorkloadInfo,
   WorkloadLabels,
   WorkloadOutcome,
 } from '../../kernel/contracts/scheduler.js';
-import { encodeRecord } from '../../kernel/logs/log-framing.js';
 import type { LogStream } from '../../kernel/logs/log-framing.js';
-import { LogMasker, maskPatterns } from '../../kernel/logs/log-masker.js';
+import { TaskLogWriter } from '../../kernel/logs/task-log-writer.js';
 import type { BuiltinProgram } from './builtin-program.js';
 import { schedulerFailure } from './scheduler-failure.js';
 
@@ -35,28 +31,23 @@ export class InProcessWorkload {
   readonly handle: WorkloadHandle;
   private exitCode: number | null = null;
   private readonly timers = new Set<NodeJS.Timeout>();
-  private writes: Promise<void> = Promise.resolve();
   private writeError: unknown;
-  private readonly maskers: Record<LogStream, LogMasker>;
   private onTerm: () => void = () => {};
   private settle: (outcome: WorkloadOutcome) => void = () => {};
 
   private constructor(
     private readonly spec: WorkloadStart,
-    private readonly log: FileHandle,
+    private readonly log: TaskLogWriter,
   ) {
-    const patterns = maskPatterns(spec.mask ?? []);
-    this.maskers = { stdout: new LogMasker(patterns), stderr: new LogMasker(patterns) };
     const exited = new Promise<WorkloadOutcome>((resolve) => (this.settle = resolve));
     this.handle = { id: spec.id, startedAt: Date.now(), exited };
   }
 
   /** Opens the log file for appending, then starts the program. */
   static async start(spec: WorkloadStart): Promise<InProcessWorkload> {
-    let log: FileHandle;
+    let log: TaskLogWriter;
     try {
-      await mkdir(dirname(spec.logFile), { recursive: true });
-      log = await open(spec.logFile, 'a');
+      log = await TaskLogWriter.open(spec.logFile, spec.mask);
     } catch (err) {
       const reason = (err as Error).message;
       throw schedulerFailure(
@@ -104,15 +95,7 @@ export class InProcessWorkload {
 
   private write(stream: LogStream, text: string): void {
     if (!this.running || text.length === 0) return;
-    this.append(stream, this.maskers[stream].write(Buffer.from(text, 'utf8')));
-  }
-
-  private append(stream: LogStream, data: Buffer): void {
-    if (data.length === 0) return;
-    const record = encodeRecord(stream, data);
-    this.writes = this.writes
-      .then(async () => void (await this.log.write(record)))
-      .catch((err: unknown) => void (this.writeError ??= err));
+    this.log.write(stream, Buffer.from(text, 'utf8'));
   }
 
   private after(ms: number, fn: () => void): void {
@@ -130,14 +113,11 @@ export class InProcessWorkload {
     this.exitCode = code;
     for (const timer of this.timers) clearTimeout(timer);
     this.timers.clear();
-    // What a masker held back could not grow into a secret any more; write it out masked.
-    this.append('stdout', this.maskers.stdout.end());
-    this.append('stderr', this.maskers.stderr.end());
 
-    void this.writes
-      .then(() => this.log.close())
-      .catch((err: unknown) => void (this.writeError ??= err))
-      .then(() => this.settle(this.outcome(code)));
+    void this.log.close().then((err) => {
+      this.writeError = err;
+      this.settle(this.outcome(code));
+    });
   }
 
   private outcome(exitCode: number): WorkloadOutcome {

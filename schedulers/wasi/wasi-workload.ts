@@ -5,9 +5,6 @@
  * 137. A time limit ends the task the same way a stop does, with a line on stderr saying so.
  * `exited` settles only after every byte the task wrote is in the log file.
  */
-import { mkdir, open } from 'node:fs/promises';
-import type { FileHandle } from 'node:fs/promises';
-import { dirname } from 'node:path';
 import type { Worker } from 'node:worker_threads';
 import type {
   WorkloadHandle,
@@ -15,9 +12,8 @@ import type {
   WorkloadLabels,
   WorkloadOutcome,
 } from '../../kernel/contracts/scheduler.js';
-import { encodeRecord } from '../../kernel/logs/log-framing.js';
 import type { LogStream } from '../../kernel/logs/log-framing.js';
-import { LogMasker, maskPatterns } from '../../kernel/logs/log-masker.js';
+import { TaskLogWriter } from '../../kernel/logs/task-log-writer.js';
 import { schedulerFailure } from './scheduler-failure.js';
 import type { LoadedTask } from './task-component-cache.js';
 import type { TaskWorkerPool } from './task-worker-pool.js';
@@ -43,28 +39,23 @@ export interface WasiWorkloadStart {
 export class WasiWorkload {
   readonly handle: WorkloadHandle;
   private exitCode: number | null = null;
-  private writes: Promise<void> = Promise.resolve();
   private writeError: unknown;
-  private readonly maskers: Record<LogStream, LogMasker>;
   private readonly timers = new Set<NodeJS.Timeout>();
   private settle: (outcome: WorkloadOutcome) => void = () => {};
   private worker!: Worker;
 
   private constructor(
     private readonly spec: WasiWorkloadStart,
-    private readonly log: FileHandle,
+    private readonly log: TaskLogWriter,
   ) {
-    const patterns = maskPatterns(spec.mask ?? []);
-    this.maskers = { stdout: new LogMasker(patterns), stderr: new LogMasker(patterns) };
     const exited = new Promise<WorkloadOutcome>((resolve) => (this.settle = resolve));
     this.handle = { id: spec.id, startedAt: Date.now(), exited };
   }
 
   static async start(spec: WasiWorkloadStart): Promise<WasiWorkload> {
-    let log: FileHandle;
+    let log: TaskLogWriter;
     try {
-      await mkdir(dirname(spec.logFile), { recursive: true });
-      log = await open(spec.logFile, 'a');
+      log = await TaskLogWriter.open(spec.logFile, spec.mask);
     } catch (err) {
       throw schedulerFailure(
         'START_FAILED',
@@ -137,15 +128,7 @@ export class WasiWorkload {
   private write(stream: LogStream, data: Uint8Array | string): void {
     if (!this.running) return;
     const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : Buffer.from(data);
-    this.append(stream, this.maskers[stream].write(bytes));
-  }
-
-  private append(stream: LogStream, data: Buffer): void {
-    if (data.length === 0) return;
-    const record = encodeRecord(stream, data);
-    this.writes = this.writes
-      .then(async () => void (await this.log.write(record)))
-      .catch((err: unknown) => void (this.writeError ??= err));
+    this.log.write(stream, bytes);
   }
 
   private after(ms: number, fn: () => void): void {
@@ -165,13 +148,10 @@ export class WasiWorkload {
     this.timers.clear();
     if (reusable) this.spec.pool.release(this.worker);
     else void this.worker.terminate();
-    // What a masker held back could not grow into a secret any more; write it out masked.
-    this.append('stdout', this.maskers.stdout.end());
-    this.append('stderr', this.maskers.stderr.end());
-    void this.writes
-      .then(() => this.log.close())
-      .catch((err: unknown) => void (this.writeError ??= err))
-      .then(() => this.settle(this.outcome(code)));
+    void this.log.close().then((err) => {
+      this.writeError = err;
+      this.settle(this.outcome(code));
+    });
   }
 
   private outcome(exitCode: number): WorkloadOutcome {
