@@ -13,7 +13,7 @@ import { dirname } from 'node:path';
 import type { Readable } from 'node:stream';
 import type Docker from 'dockerode';
 import { decodeRecords, encodeRecord } from '../../kernel/logs/log-framing.js';
-import { LogMasker, maskPatterns } from '../../kernel/logs/log-masker.js';
+import { TaskLogWriter } from '../../kernel/logs/task-log-writer.js';
 import type { LogRecord } from '../../kernel/logs/log-framing.js';
 import { swarmFailure } from './swarm-failure.js';
 
@@ -63,18 +63,10 @@ export async function writeJobLog(
 ): Promise<void> {
   if (framed.length === 0) return;
   if (mask.length === 0) return appendFile(path, framed);
-  const patterns = maskPatterns(mask);
-  const maskers = { stdout: new LogMasker(patterns), stderr: new LogMasker(patterns) };
-  const out: Buffer[] = [];
-  for (const r of decodeRecords(framed).records) {
-    const masked = maskers[r.stream].write(r.data);
-    if (masked.length > 0) out.push(encodeRecord(r.stream, masked));
-  }
-  for (const stream of ['stdout', 'stderr'] as const) {
-    const rest = maskers[stream].end();
-    if (rest.length > 0) out.push(encodeRecord(stream, rest));
-  }
-  await appendFile(path, Buffer.concat(out));
+  const log = await TaskLogWriter.open(path, mask);
+  for (const r of decodeRecords(framed).records) log.write(r.stream, r.data);
+  const failed = await log.close();
+  if (failed) throw failed;
 }
 
 /** Follows a running task's output until `end`, keeping what arrived. */
