@@ -2,13 +2,13 @@
  * The API client for extensions and subscriptions, beside GoferClient and made from the same
  * settings: one deadline per call, failures as `GoferClientError`s with the server's fix.
  */
-import { readFileSync } from 'node:fs';
-import * as grpc from '@grpc/grpc-js';
+import type * as grpc from '@grpc/grpc-js';
 import type { ExtensionView } from '../kernel/api/kernel-services.js';
 import type { Subscription, SubscriptionKey } from '../kernel/contracts/model.js';
 import { extensionFromWire, subscriptionFromWire } from '../proto/extension-wire.js';
 import { unaryCall } from '../proto/extension-protocol.js';
 import { loadProtos } from '../proto/load-protos.js';
+import { callMetadata, channelCredentials } from './client-connection.js';
 import type { ClientConfig } from './client-config.js';
 import { GoferClientError } from './gofer-client-error.js';
 
@@ -19,14 +19,12 @@ type Res = Record<string, any>;
 export class ExtensionClient {
   private readonly extensions: grpc.Client;
   private readonly subscriptions: grpc.Client;
-  private readonly metadata = new grpc.Metadata();
+  private readonly metadata: grpc.Metadata;
 
   constructor(private readonly config: ClientConfig) {
     const { v1 } = loadProtos();
-    const credentials = config.tls
-      ? grpc.credentials.createSsl(config.tlsCa ? readFileSync(config.tlsCa) : null)
-      : grpc.credentials.createInsecure();
-    if (config.token) this.metadata.set('authorization', `Bearer ${config.token}`);
+    const credentials = channelCredentials(config);
+    this.metadata = callMetadata(config);
     this.extensions = new v1.ExtensionService(config.address, credentials);
     this.subscriptions = new v1.SubscriptionService(config.address, credentials, {
       channelOverride: this.extensions.getChannel(),

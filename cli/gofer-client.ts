@@ -4,7 +4,6 @@
  * iterables that end when a signal aborts, and turns gRPC failures into `GoferClientError`s
  * that keep the server's code and fix.
  */
-import { readFileSync } from 'node:fs';
 import * as grpc from '@grpc/grpc-js';
 import type { LogChunk } from '../kernel/api/kernel-services.js';
 import type { SystemInfo } from '../kernel/api/kernel-services.js';
@@ -23,6 +22,7 @@ import type {
   TaskRun,
 } from '../kernel/contracts/model.js';
 import type { PipelineConfig } from '../sdk/config/pipeline-config.js';
+import { callMetadata, channelCredentials } from './client-connection.js';
 import { GoferClientError } from './gofer-client-error.js';
 import type { CancelAllRunsResponse__Output } from '../proto/generated/gofer/v1/CancelAllRunsResponse.js';
 import type { CancelRunResponse__Output } from '../proto/generated/gofer/v1/CancelRunResponse.js';
@@ -89,15 +89,13 @@ type Callback<R> = (err: grpc.ServiceError | null, res?: R) => void;
 
 export class GoferClient {
   private readonly clients: Clients;
-  private readonly metadata = new grpc.Metadata();
+  private readonly metadata: grpc.Metadata;
   private readonly timeoutMs: number;
 
   constructor(options: GoferClientOptions) {
     const { v1 } = loadProtos();
-    const credentials = options.tls
-      ? grpc.credentials.createSsl(options.tlsCa ? readFileSync(options.tlsCa) : null)
-      : grpc.credentials.createInsecure();
-    if (options.token) this.metadata.set('authorization', `Bearer ${options.token}`);
+    const credentials = channelCredentials(options);
+    this.metadata = callMetadata(options);
     this.timeoutMs = options.timeoutMs ?? 30_000;
 
     // One channel for all services: the first client's channel is handed to the rest.

@@ -2,11 +2,11 @@
  * The API client for plugins, beside GoferClient and made from the same settings: one deadline
  * per call, failures as `GoferClientError`s with the server's fix.
  */
-import { readFileSync } from 'node:fs';
-import * as grpc from '@grpc/grpc-js';
+import type * as grpc from '@grpc/grpc-js';
 import type { PluginView } from '../kernel/api/kernel-services.js';
 import { unaryCall } from '../proto/extension-protocol.js';
 import { loadProtos } from '../proto/load-protos.js';
+import { callMetadata, channelCredentials } from './client-connection.js';
 import type { ClientConfig } from './client-config.js';
 import { GoferClientError } from './gofer-client-error.js';
 
@@ -35,14 +35,12 @@ export function pluginFromWire(p: Res): PluginView {
 
 export class PluginClient {
   private readonly client: grpc.Client;
-  private readonly metadata = new grpc.Metadata();
+  private readonly metadata: grpc.Metadata;
 
   constructor(private readonly config: ClientConfig) {
     const { v1 } = loadProtos();
-    const credentials = config.tls
-      ? grpc.credentials.createSsl(config.tlsCa ? readFileSync(config.tlsCa) : null)
-      : grpc.credentials.createInsecure();
-    if (config.token) this.metadata.set('authorization', `Bearer ${config.token}`);
+    const credentials = channelCredentials(config);
+    this.metadata = callMetadata(config);
     this.client = new v1.PluginService(config.address, credentials);
   }
 

@@ -3,8 +3,7 @@
  * whole values (several MiB) and need the raised message size on the client side too; the
  * options are the same as `GoferClient`'s.
  */
-import { readFileSync } from 'node:fs';
-import * as grpc from '@grpc/grpc-js';
+import type * as grpc from '@grpc/grpc-js';
 import { MAX_MESSAGE_BYTES } from '../kernel/api/api-server.js';
 import type { ObjectInfo, ObjectKey, ObjectScope } from '../kernel/contracts/object-store.js';
 import type { SecretInfo } from '../kernel/contracts/secret-store.js';
@@ -16,6 +15,7 @@ import type { ListSecretsResponse__Output } from '../proto/generated/gofer/v1/Li
 import type { PutObjectResponse__Output } from '../proto/generated/gofer/v1/PutObjectResponse.js';
 import type { PutSecretResponse__Output } from '../proto/generated/gofer/v1/PutSecretResponse.js';
 import type { SecretInfo__Output } from '../proto/generated/gofer/v1/SecretInfo.js';
+import { callMetadata, channelCredentials } from './client-connection.js';
 import type { GoferClientOptions } from './gofer-client.js';
 import { GoferClientError } from './gofer-client-error.js';
 
@@ -30,15 +30,13 @@ export interface StoredSecret {
 export class StoreClient {
   private readonly objects: InstanceType<GoferV1['ObjectService']>;
   private readonly secrets: InstanceType<GoferV1['SecretService']>;
-  private readonly metadata = new grpc.Metadata();
+  private readonly metadata: grpc.Metadata;
   private readonly timeoutMs: number;
 
   constructor(options: GoferClientOptions) {
     const { v1 } = loadProtos();
-    const credentials = options.tls
-      ? grpc.credentials.createSsl(options.tlsCa ? readFileSync(options.tlsCa) : null)
-      : grpc.credentials.createInsecure();
-    if (options.token) this.metadata.set('authorization', `Bearer ${options.token}`);
+    const credentials = channelCredentials(options);
+    this.metadata = callMetadata(options);
     this.timeoutMs = options.timeoutMs ?? 30_000;
     const sizes = {
       'grpc.max_receive_message_length': MAX_MESSAGE_BYTES,
