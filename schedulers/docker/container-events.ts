@@ -34,6 +34,8 @@ const RECONNECT_MAX_MS = 5000;
 export class ContainerEvents {
   private readonly watches = new Map<string, ContainerWatch>();
   private readonly heard = new Map<string, Heard>();
+  /** Exits heard lately, followed or not: the engine's container list can lag its own events. */
+  private readonly ended = new Map<string, number>();
   /** Whole seconds: the engine's `since` then replays that whole second; handling is idempotent. */
   private since = Math.floor(Date.now() / 1000);
   private abort?: AbortController;
@@ -73,6 +75,11 @@ export class ContainerEvents {
     this.watches.set(containerId, watch);
     watch.exited.then(() => this.watches.delete(containerId));
     return watch;
+  }
+
+  /** The exit code of a container whose `die` event was heard lately, if one was. */
+  exitCodeHeard(containerId: string): number | undefined {
+    return this.ended.get(containerId);
   }
 
   close(): void {
@@ -167,6 +174,8 @@ export class ContainerEvents {
   }
 
   private async onDie(id: string, exitCode: number, at: number): Promise<void> {
+    this.ended.set(id, exitCode);
+    if (this.ended.size > HEARD_LIMIT) this.ended.delete(this.ended.keys().next().value as string);
     const watch = this.watches.get(id);
     if (!watch) {
       const oom = this.heard.get(id)?.oom ?? false;

@@ -154,11 +154,17 @@ export class DockerScheduler implements Scheduler {
       const labels = workloadLabelsOf(c.Labels);
       // The engine filtered by label already; this guards against a label that was only a prefix.
       if (!labels || labels.installation !== installation) continue;
+      const heardExit = this.events.exitCodeHeard(c.Id);
+      if (heardExit !== undefined && !isEndedState(c.State)) {
+        // The die event was heard, but the engine's list has not caught up with it yet.
+        out.push({ id: nameOf(c), labels, state: 'exited', exitCode: heardExit });
+        continue;
+      }
       const state =
         c.State === 'created' ? 'created' : isEndedState(c.State) ? 'exited' : 'running';
       const code = /^Exited \((-?\d+)\)/.exec(c.Status ?? '');
       out.push({
-        id: (c.Names?.[0] ?? c.Id).replace(/^\//, ''),
+        id: nameOf(c),
         labels,
         state,
         exitCode:
@@ -334,4 +340,8 @@ export class DockerScheduler implements Scheduler {
       throw new SchedulerError(code, `cannot ${what}: ${engineMessage(err)}`);
     }
   }
+}
+
+function nameOf(container: Docker.ContainerInfo): string {
+  return (container.Names?.[0] ?? container.Id).replace(/^\//, '');
 }
