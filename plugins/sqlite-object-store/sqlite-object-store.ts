@@ -13,6 +13,16 @@ import { OBJECT_MIGRATIONS } from './object-migrations.js';
 import type { ObjectStoreOptions } from './object-store-options.js';
 
 type Tuple = [namespace: string, pipeline: string, run: number];
+
+interface QueuedPut {
+  key: ObjectKey;
+  value: Buffer;
+  opts: PutObjectOptions;
+  resolve: (result: PutObjectResult) => void;
+  reject: (err: unknown) => void;
+}
+
+type PutOutcome = { ok: true; result: PutObjectResult } | { ok: false; err: unknown };
 interface InfoRow {
   key: string;
   created: number;
@@ -24,13 +34,20 @@ interface InfoRow {
  * slow the kernel's bookkeeping. Writes run in BEGIN IMMEDIATE transactions: a put checks,
  * evicts and inserts under one write lock, so concurrent puts to one pipeline hold the limit
  * exactly and never fail for being concurrent.
+ *
+ * Puts are committed in groups: the puts that arrive within one turn of the event loop share
+ * one transaction, each in its own savepoint, so one refused put leaves the others standing and
+ * the commit's cost is paid once per group. A put answers only after its group has committed.
  */
 export class SqliteObjectStore implements ObjectStore {
   private readonly q;
   /** Made once: building a transaction wrapper per put costs more than the put's own checks. */
-  private readonly putTransaction: Database.Transaction<
+  private readonly putInSavepoint: Database.Transaction<
     (key: ObjectKey, value: Buffer, opts: PutObjectOptions) => PutObjectResult
   >;
+  private readonly putGroup: Database.Transaction<(group: QueuedPut[]) => PutOutcome[]>;
+  private queued: QueuedPut[] = [];
+  private flushScheduled = false;
 
   private constructor(private readonly db: Database.Database) {
     const scope = 'namespace = ? AND pipeline = ? AND run = ?';
@@ -68,8 +85,18 @@ export class SqliteObjectStore implements ObjectStore {
       ),
       deleteRun: db.prepare<Tuple>(`DELETE FROM objects WHERE ${scope}`),
     };
-    this.putTransaction = db.transaction((key: ObjectKey, value: Buffer, opts: PutObjectOptions) =>
+    // Called inside `putGroup`, a transaction function runs in a savepoint of its own.
+    this.putInSavepoint = db.transaction((key: ObjectKey, value: Buffer, opts: PutObjectOptions) =>
       this.putRows(key, value, opts),
+    );
+    this.putGroup = db.transaction((group: QueuedPut[]) =>
+      group.map((put): PutOutcome => {
+        try {
+          return { ok: true, result: this.putInSavepoint(put.key, put.value, put.opts) };
+        } catch (err) {
+          return { ok: false, err };
+        }
+      }),
     );
   }
 
@@ -84,8 +111,32 @@ export class SqliteObjectStore implements ObjectStore {
     return new SqliteObjectStore(db);
   }
 
-  async put(key: ObjectKey, value: Buffer, opts: PutObjectOptions = {}): Promise<PutObjectResult> {
-    return this.putTransaction.immediate(key, value, opts);
+  put(key: ObjectKey, value: Buffer, opts: PutObjectOptions = {}): Promise<PutObjectResult> {
+    return new Promise((resolve, reject) => {
+      this.queued.push({ key, value, opts, resolve, reject });
+      if (this.flushScheduled) return;
+      this.flushScheduled = true;
+      setImmediate(() => this.flushPuts());
+    });
+  }
+
+  private flushPuts(): void {
+    this.flushScheduled = false;
+    const group = this.queued;
+    this.queued = [];
+    let outcomes: PutOutcome[];
+    try {
+      outcomes = this.putGroup.immediate(group);
+    } catch (err) {
+      // The group's transaction itself failed (busy past the timeout, disk full): none was kept.
+      for (const put of group) put.reject(err);
+      return;
+    }
+    group.forEach((put, i) => {
+      const outcome = outcomes[i]!;
+      if (outcome.ok) put.resolve(outcome.result);
+      else put.reject(outcome.err);
+    });
   }
 
   private putRows(key: ObjectKey, value: Buffer, opts: PutObjectOptions): PutObjectResult {
@@ -139,6 +190,7 @@ export class SqliteObjectStore implements ObjectStore {
   }
 
   async close(): Promise<void> {
+    if (this.queued.length > 0) this.flushPuts();
     if (this.db.open) this.db.close();
   }
 }
