@@ -61,15 +61,40 @@ export class CallGuard {
 
   private wrapUnary(path: string, fn: UnaryHandler): grpc.handleUnaryCall<object, object> {
     return (call, callback) => {
-      const controller = new AbortController();
-      call.on('cancelled', () => controller.abort());
+      // The signal is made only for handlers that ask for it; most never do. The engine also
+      // reports "cancelled" after a call has been answered, which needs no abort.
+      let controller: AbortController | undefined;
+      let state: 'open' | 'cancelled' | 'answered' = 'open';
+      call.on('cancelled', () => {
+        if (state !== 'open') return;
+        state = 'cancelled';
+        controller?.abort();
+      });
+      const signal = () => {
+        if (!controller) {
+          controller = new AbortController();
+          if (state === 'cancelled') controller.abort();
+        }
+        return controller.signal;
+      };
+      const answer: grpc.sendUnaryData<object> = (err, response) => {
+        if (state === 'open') state = 'answered';
+        callback(err, response);
+      };
       this.admit(path, call.request, call.metadata)
         .then(({ principal, token }) =>
-          fn(call.request as never, { principal, signal: controller.signal, method: path, token }),
+          fn(call.request as never, {
+            principal,
+            get signal() {
+              return signal();
+            },
+            method: path,
+            token,
+          }),
         )
         .then(
-          (response) => callback(null, response),
-          (err: unknown) => callback(this.fail(path, err)),
+          (response) => answer(null, response),
+          (err: unknown) => answer(this.fail(path, err)),
         );
     };
   }
