@@ -79,8 +79,10 @@ export class ObjectService implements ObjectApi, TaskPreparationStep {
     return Promise.resolve(prepared);
   }
 
-  /** Expires the objects of the pipeline's runs that now have `runObjectExpiry` newer runs. */
-  /** Starts the expiry sweep without holding up the run's completion. */
+  /**
+   * Expires the objects of the pipeline's runs that now have `runObjectExpiry` newer runs; the
+   * sweep starts without holding up the run's completion.
+   */
   async runEnded(run: Run): Promise<void> {
     void this.sweeps.request(`${run.namespace}/${run.pipeline}`, () => this.expireObjects(run));
   }
