@@ -1,9 +1,10 @@
 /**
  * Benchmark piece for the kernel at rest, with no engine present (the wasi scheduler, which
  * needs none): `cold_start_ms`, from spawning `gofer service start` to its first answered gRPC
- * call; `idle_rss_mb`, its resident memory once settled with no extension loaded; and
+ * call; `idle_rss_mb`, its resident memory at rest (30 s after start) with no extension loaded; and
  * `idle_rss_extensions_mb`, the same with the provided wasm extensions loaded and each holding a
- * subscription. Targets: under 1 s and under 80 MB.
+ * subscription. The `_early_mb` keys give the same 3 s after start, while start-up still shows.
+ * Targets: under 1 s and under 80 MB.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -19,8 +20,14 @@ import { median, round } from './percentile.js';
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const CLI = join(ROOT, 'dist', 'cli', 'main.js');
 const START_BOUND_MS = 30_000;
-/** Time left for start-up garbage to be collected and extensions to settle before RSS is read. */
-const SETTLE_MS = 3_000;
+/** The early reading: start-up garbage may still be held, and the young generation is grown. */
+const EARLY_MS = 3_000;
+/**
+ * The reading at rest. V8 gives back the start-up heap only once its memory reducer sees the
+ * process idle, which on this kind of machine happens 15 to 25 s after start; before that the
+ * figure is the start-up peak, not what an idle kernel holds.
+ */
+const AT_REST_MS = 30_000;
 const COLD_START_TARGET_MS = 1_000;
 const IDLE_RSS_TARGET_MB = 80;
 
@@ -96,6 +103,17 @@ function rssMb(pid: number): number {
   return kb / 1024;
 }
 
+/** The service's resident memory 3 s after it answered, and once at rest (see AT_REST_MS). */
+async function rssOverTime(service: Service): Promise<{ early: number; atRest: number }> {
+  const answered = performance.now();
+  const until = (ms: number) =>
+    new Promise((r) => setTimeout(r, Math.max(0, ms - (performance.now() - answered))));
+  await until(EARLY_MS);
+  const early = rssMb(service.child.pid!);
+  await until(AT_REST_MS);
+  return { early, atRest: rssMb(service.child.pid!) };
+}
+
 /** Subscribes a pipeline to every provided extension that runs, so each is loaded and in use. */
 async function subscribeAll(service: Service): Promise<number> {
   const pipeline = 'idle';
@@ -138,36 +156,35 @@ export async function benchKernelIdle(
   options: BenchOptions,
 ): Promise<Record<string, number | boolean>> {
   const starts: number[] = [];
-  let idleRss = 0;
+  let idle = { early: 0, atRest: 0 };
   for (let i = 0; i < Math.max(1, options.repeat); i++) {
     const service = await startService(false);
     try {
       starts.push(service.startMs);
-      if (i === 0) {
-        await new Promise((r) => setTimeout(r, SETTLE_MS));
-        idleRss = rssMb(service.child.pid!);
-      }
+      if (i === 0) idle = await rssOverTime(service);
     } finally {
       await stopService(service);
     }
   }
 
   const loaded = await startService(true);
-  let extensionsRss: number;
+  let withExtensions: { early: number; atRest: number };
   let subscribed: number;
   try {
     subscribed = await subscribeAll(loaded);
-    await new Promise((r) => setTimeout(r, SETTLE_MS));
-    extensionsRss = rssMb(loaded.child.pid!);
+    withExtensions = await rssOverTime(loaded);
   } finally {
     await stopService(loaded);
   }
 
   const coldStart = median(starts);
+  const idleRss = idle.atRest;
   return {
     cold_start_ms: round(coldStart, 0),
     idle_rss_mb: round(idleRss, 1),
-    idle_rss_extensions_mb: round(extensionsRss, 1),
+    idle_rss_early_mb: round(idle.early, 1),
+    idle_rss_extensions_mb: round(withExtensions.atRest, 1),
+    idle_rss_extensions_early_mb: round(withExtensions.early, 1),
     idle_extensions_subscribed: subscribed,
     cold_start_target_met: coldStart < COLD_START_TARGET_MS,
     idle_rss_target_met: idleRss < IDLE_RSS_TARGET_MB,
