@@ -11,6 +11,8 @@ const WORKER_URL = new URL('./wasi-task-worker.js', import.meta.url);
 
 export class TaskWorkerPool {
   private readonly idle: Worker[] = [];
+  /** The modules each worker holds from its last task, so that they are not sent again. */
+  private readonly heldModules = new WeakMap<Worker, object>();
   private closed = false;
 
   /** @param maxIdle how many finished workers are kept warm; 0 gives each task a new one. */
@@ -22,6 +24,16 @@ export class TaskWorkerPool {
     worker.ref();
     if (this.idle.length === 0 && this.maxIdle > 0 && !this.closed) this.idle.push(spawn());
     return worker;
+  }
+
+  /**
+   * Whether `worker` must be sent `modules` for its next task, i.e. it does not hold them from
+   * its last one; records that it holds them from now on.
+   */
+  needsModules(worker: Worker, modules: object): boolean {
+    if (this.heldModules.get(worker) === modules) return false;
+    this.heldModules.set(worker, modules);
+    return true;
   }
 
   /** Takes back a worker whose task reported its exit code. */

@@ -10,8 +10,11 @@ import { WasiExit, createVirtualWasi, type OutputStreamName } from './virtual-wa
 
 export interface TaskRunRequest {
   glueFile: string;
-  /** Core modules by file name, compiled (and memory-capped) once by the kernel thread. */
-  modules: Record<string, object>;
+  /**
+   * Core modules by file name, compiled (and memory-capped) once by the kernel thread. Sent only
+   * when they differ from the ones this worker ran last, which it keeps; absent means those.
+   */
+  modules?: Record<string, object>;
   args: string[];
   env: Record<string, string>;
 }
@@ -40,7 +43,12 @@ function runExport(exports: Record<string, unknown>): Run {
   return run;
 }
 
+/** The modules of the task this worker ran last; the kernel thread knows which they are. */
+let lastModules: Record<string, object> = {};
+
 async function runTask(data: TaskRunRequest): Promise<TaskWorkerMessage> {
+  if (data.modules) lastModules = data.modules;
+  const modules = lastModules;
   const imports = createVirtualWasi({
     args: data.args,
     env: data.env,
@@ -48,7 +56,7 @@ async function runTask(data: TaskRunRequest): Promise<TaskWorkerMessage> {
   });
   try {
     const glue = (await import(pathToFileURL(data.glueFile).href)) as Glue;
-    const exports = await glue.instantiate((file) => data.modules[file], imports);
+    const exports = await glue.instantiate((file) => modules[file], imports);
     runExport(exports).run();
     return { type: 'exit', code: 0 };
   } catch (err) {
