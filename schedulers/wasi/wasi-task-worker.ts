@@ -6,6 +6,7 @@
  */
 import { pathToFileURL } from 'node:url';
 import { parentPort } from 'node:worker_threads';
+import { prepareForComponentGlue } from '../../extensions/runtime-wasm/component-glue-tuning.js';
 import { WasiExit, createVirtualWasi, type OutputStreamName } from './virtual-wasi.js';
 
 export interface TaskRunRequest {
@@ -66,6 +67,8 @@ async function runTask(data: TaskRunRequest): Promise<TaskWorkerMessage> {
     return { type: 'exit', code: 1, error: message };
   }
 }
+
+prepareForComponentGlue();
 
 // Tasks arrive only between runs: `run` below is synchronous, so the next message waits for it.
 parentPort?.on('message', (request: TaskRunRequest) => {
