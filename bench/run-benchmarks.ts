@@ -7,7 +7,8 @@
  *   --repeat N          measured repetitions of each case (default 5)
  *   --concurrency N     task concurrency cap for the Docker benchmark (default 8, the kernel's)
  *   --network host|none container network mode (default host, Gofer's default)
- *   --only NAME[,NAME]  run only these pieces (docker, object-store, wasm-extension, wasi, kernel-idle)
+ *   --only NAME[,NAME]  run only these pieces (docker, swarm, object-store, wasm-extension,
+ *                       extension-trigger, wasi, kernel-idle)
  *   --json              end with the JSON line
  */
 import { existsSync } from 'node:fs';
@@ -23,6 +24,7 @@ interface PieceEntry {
 /** Every piece the runner knows; others add theirs here when they write the module. */
 const PIECES: PieceEntry[] = [
   { name: 'docker', file: 'docker-bench.js', exportName: 'benchDocker' },
+  { name: 'swarm', file: 'swarm-bench.js', exportName: 'benchSwarm' },
   { name: 'object-store', file: 'object-store-bench.js', exportName: 'benchObjectStore' },
   { name: 'wasm-extension', file: 'wasm-extension-bench.js', exportName: 'benchWasmExtension' },
   {
