@@ -6,6 +6,11 @@ import type { StateStore } from '../contracts/state-store.js';
 import { GoferError, failedPrecondition, invalidArgument, notFound } from '../errors.js';
 import type { EventBus } from '../events/event-bus.js';
 import type { ExtensionClock } from './extension-clock.js';
+import {
+  checkConfigSecrets,
+  resolveConfigSecrets,
+  type GlobalSecretReader,
+} from './extension-config-secrets.js';
 import { ExtensionGate } from './extension-gate.js';
 import type { ExtensionRuntimes } from './extension-runtimes.js';
 import { runtimeKindFor } from './extension-runtimes.js';
@@ -22,6 +27,8 @@ export interface ExtensionManagerDeps {
   runtimes: ExtensionRuntimes;
   logger: Logger;
   clock: ExtensionClock;
+  /** For config values written as `global_secret{{ key }}`. */
+  readGlobalSecret: GlobalSecretReader;
   options: SupervisorOptions & {
     /** How long a call waits for an extension that is still starting. */
     readyWaitMs: number;
@@ -76,6 +83,7 @@ export class ExtensionManager implements ExtensionService {
       throw invalidArgument('source is required', 'give an image reference or a .wasm file path');
     }
     const config = normaliseKeys(req.config, 'config');
+    await checkConfigSecrets(config, this.deps.readGlobalSecret);
     const grants = [...new Set(req.grants.map((g) => g.trim()).filter(Boolean))].sort();
     const kind = runtimeKindFor(req.source);
     const runtime = await this.deps.runtimes.get(kind);
@@ -172,6 +180,7 @@ export class ExtensionManager implements ExtensionService {
       store: this.deps.store,
       logger: this.deps.logger,
       clock: this.deps.clock,
+      resolveConfig: (config) => resolveConfigSecrets(config, this.deps.readGlobalSecret),
       options: this.deps.options,
     });
     this.supervisors.set(ext.name, supervisor);

@@ -58,6 +58,8 @@ export class ExtensionSupervisor {
       store: StateStore;
       logger: Logger;
       clock: ExtensionClock;
+      /** The config as the extension is given it, secret references resolved. */
+      resolveConfig: (config: Record<string, string>) => Promise<Record<string, string>>;
       options: SupervisorOptions;
     },
   ) {}
@@ -142,6 +144,7 @@ export class ExtensionSupervisor {
     const runtime = this.runtime!;
     let instance: ExtensionInstance | undefined;
     try {
+      const config = await this.deps.resolveConfig(this.ext.config);
       instance = await runtime.launch({
         name: this.ext.name,
         source: this.ext.source,
@@ -150,7 +153,7 @@ export class ExtensionSupervisor {
         callTimeoutMs: options.callTimeoutMs,
         memoryLimitBytes: options.memoryLimitBytes,
       });
-      await instance.init(this.ext.config);
+      await instance.init(config);
       const info = await instance.info();
       await this.deps.store.updateExtension(this.ext.name, { info });
       await this.restoreSubscriptions(instance);

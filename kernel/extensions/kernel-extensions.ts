@@ -9,6 +9,7 @@ import { SCHEDULER, type Scheduler } from '../contracts/scheduler.js';
 import { STATE_STORE, type StateStore } from '../contracts/state-store.js';
 import { EventBus } from '../events/event-bus.js';
 import { RunOrchestrator } from '../runs/run-orchestrator.js';
+import { SecretService } from '../secrets/secret-service.js';
 import { systemClock, type ExtensionClock } from './extension-clock.js';
 import { ExtensionManager } from './extension-manager.js';
 import { ExtensionRuntimes } from './extension-runtimes.js';
@@ -74,6 +75,10 @@ export class KernelExtensions {
       runtimes: new ExtensionRuntimes(container, join(dir, 'wasm-cache')),
       logger,
       clock,
+      readGlobalSecret: async (key) => {
+        const secret = await c.resolve(SecretService).getGlobal(key, true);
+        return 'value' in secret ? secret.value : Buffer.alloc(0);
+      },
       options: {
         callTimeoutMs: parseDuration(ext.call_timeout)!,
         memoryLimitBytes: ext.memory_limit_mb * 1024 * 1024,

@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { StoreClient } from '../../../cli/store-client.js';
+import type { KernelConfig } from '../../../kernel/config/kernel-config.js';
 import { providedExtensionsDir } from '../../../kernel/extensions/provided-extensions.js';
 import { skipWithoutDocker } from '../../support/docker-test-kit.js';
 import {
@@ -97,6 +100,84 @@ describe('the provided github extension', { skip: skipWithoutDocker }, () => {
     });
     assert.match(refused.statusReason, /config "webhook_secret" is required/);
     await gofer.ext.uninstall('github-bare');
+  });
+
+  it('takes its webhook secret from a global secret, which never reaches the state database', async () => {
+    const stored = 'kept in the secret store only';
+    const store = new StoreClient({ address: gofer.kernel.address });
+    try {
+      await store.putGlobalSecret('github_hook', Buffer.from(stored));
+      const install = (name: string, value: string) =>
+        gofer.ext.install({
+          name,
+          source: GITHUB_WASM,
+          config: { webhook_secret: value },
+          grants: [],
+        });
+      const refusal = (code: string, message: RegExp, fix: RegExp) => (err: unknown) => {
+        const e = err as { code?: string; message: string; fix?: string };
+        assert.equal(e.code, code);
+        assert.match(e.message, message);
+        assert.match(e.fix ?? '', fix);
+        return true;
+      };
+      await assert.rejects(
+        install('github-missing', 'global_secret{{ no_such_secret }}'),
+        refusal(
+          'FAILED_PRECONDITION',
+          /global secret "no_such_secret"/,
+          /gofer secret global put no_such_secret=/,
+        ),
+      );
+      await assert.rejects(
+        install('github-pipeline', 'pipeline_secret{{ github_hook }}'),
+        refusal('INVALID_ARGUMENT', /pipeline_secret, which an extension cannot use/, /global/),
+      );
+      await assert.rejects(
+        install('github-broken', 'global_secret{{ two words }}'),
+        refusal('INVALID_ARGUMENT', /config webhook_secret/, /global_secret/),
+      );
+      assert.deepEqual(
+        (await gofer.ext.list())
+          .map((e) => e.name)
+          .filter((n) => /missing|pipeline|broken/.test(n)),
+        [],
+      );
+
+      await install('github-hooked', 'global_secret{{ github_hook }}');
+      await gofer.deploy('hooked-on-push');
+      await gofer.ext.subscribe({
+        namespace: 'default',
+        pipeline: 'hooked-on-push',
+        extension: 'github-hooked',
+        label: 'push',
+        settings: { repository: 'octo-org/octo-repo' },
+      });
+      const { status, json } = await post(
+        'github-hooked',
+        'push',
+        pushBody,
+        sign(pushBody, stored),
+      );
+      assert.equal(status, 200, JSON.stringify(json));
+      const forged = await post('github-hooked', 'push', pushBody, sign(pushBody));
+      assert.equal(forged.status, 401);
+
+      // The state database, the secret store and everything else Gofer keeps on disk.
+      const config = gofer.kernel.container.resolve<KernelConfig>(
+        Symbol.for('gofer.kernel.Config'),
+      );
+      const files = readdirSync(config.data_dir, { recursive: true, withFileTypes: true })
+        .filter((entry) => entry.isFile())
+        .map((entry) => join(entry.parentPath, entry.name));
+      assert.ok(files.some((f) => /\.db$/.test(f)));
+      for (const file of files) {
+        assert.equal(readFileSync(file).includes(stored), false, `${file} holds the secret`);
+      }
+    } finally {
+      store.close();
+      await gofer.ext.uninstall('github-hooked').catch(() => undefined);
+    }
   });
 
   for (const runtime of ['wasm', 'container'] as const) {
