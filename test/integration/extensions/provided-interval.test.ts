@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { providedExtensionsDir } from '../../../kernel/extensions/provided-extensions.js';
@@ -120,4 +122,50 @@ describe('the provided interval extension on a real clock', { skip: skipWithoutD
       assert.ok(runs.every((r) => r.initiator.name === `${extension} (often)`));
     });
   }
+});
+
+describe('the provided interval extension across a restart', { skip: skipWithoutDocker }, () => {
+  it('makes up for ticks missed while the service was down with one run, then keeps the grid', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'gofer-interval-restart-'));
+    const pipeline = 'wasm-restarted';
+    const key = { namespace: 'default', pipeline, extension: 'interval', label: 'grid' };
+    const running = (gofer: ProvidedKernel) =>
+      until('interval running', async () =>
+        (await gofer.ext.get('interval')).status === 'RUNNING' ? true : undefined,
+      );
+    let gofer: ProvidedKernel | undefined;
+    try {
+      const before = new StepClock(START);
+      gofer = await startProvidedKernel({ clock: before, dataDir });
+      await gofer.deploy(pipeline);
+      await running(gofer);
+      const { anchorMs: anchor } = await gofer.ext.subscribe({ ...key, settings: { every: '1m' } });
+      await before.runTo(anchor + MINUTE);
+      await gofer.waitForRuns(pipeline, 1);
+      await gofer.stop();
+      gofer = undefined;
+
+      // Down from the first grid point until half past the eleventh: ten points pass unseen.
+      const after = new StepClock(anchor + 11.5 * MINUTE);
+      gofer = await startProvidedKernel({ clock: after, dataDir });
+      await running(gofer);
+      await after.runTo(anchor + 11.5 * MINUTE);
+      const caughtUp = await gofer.waitForRuns(pipeline, 2);
+      assert.equal(caughtUp.length, 2);
+      await after.runTo(anchor + 12 * MINUTE);
+      const runs = await gofer.waitForRuns(pipeline, 3);
+      assert.equal(runs.length, 3, 'one catch-up run, not one per missed tick');
+
+      const due = (k: number) => new Date(anchor + k * MINUTE).toISOString();
+      const reasons = runs.map((r) => r.initiator.reason).sort();
+      assert.deepEqual(reasons, [
+        `interval: every 60000 ms, due at ${due(1)}`,
+        `interval: every 60000 ms, due at ${due(11)}`,
+        `interval: every 60000 ms, due at ${due(12)}`,
+      ]);
+    } finally {
+      await gofer?.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
 });
