@@ -17,6 +17,7 @@ import { SCHEDULER, type Scheduler } from './contracts/scheduler.js';
 import { STATE_STORE, type StateStore } from './contracts/state-store.js';
 import { OBJECT_STORE, type ObjectStore } from './contracts/object-store.js';
 import { SECRET_STORE, type SecretStore } from './contracts/secret-store.js';
+import { ObjectImageFiles } from './objects/object-image-files.js';
 import { ObjectService } from './objects/object-service.js';
 import { SecretService } from './secrets/secret-service.js';
 import { StoreReferenceResolver } from './secrets/store-reference-resolver.js';
@@ -396,4 +397,7 @@ function registerStoreSteps(c: DependencyContainer): void {
   c.register(SecretService, { useValue: secrets });
   c.register(TASK_PREPARATION_STEPS, { useValue: new StoreReferenceResolver(secrets, objects) });
   c.register(TASK_PREPARATION_STEPS, { useValue: objects });
+  c.register(TASK_PREPARATION_STEPS, {
+    useValue: new ObjectImageFiles(objects, join(cfg.data_dir, 'object-images')),
+  });
 }

@@ -287,7 +287,7 @@ export class RunExecutor {
             task: task.id,
             attempt: number,
           },
-          image: task.image,
+          image: prepared.image ?? task.image,
           imageKind: task.image_kind ?? 'container',
           pullPolicy: task.pull_policy ?? 'if-not-present',
           registryAuth: task.registry_auth,

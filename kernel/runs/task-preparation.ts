@@ -11,6 +11,11 @@ export interface PreparedTask {
   env: Record<string, string>;
   /** Values the scheduler must mask in the task's logs. */
   mask: string[];
+  /**
+   * The image the scheduler is given, when a step replaced the task's own (a component stored
+   * as an object is handed over as the file it was written to). Steps keep what they do not set.
+   */
+  image?: string;
 }
 
 export interface TaskPreparationStep {

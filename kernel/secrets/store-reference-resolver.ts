@@ -34,7 +34,7 @@ export class StoreReferenceResolver implements TaskPreparationStep {
       env[name] = value;
       if (secret) mask.push(value);
     }
-    return { env, mask };
+    return { ...prepared, env, mask };
   }
 
   async runEnded(): Promise<void> {}

@@ -36,6 +36,7 @@ export class RunTokenStep implements TaskPreparationStep {
     // Without a token manager (development mode) every call is let through without a token.
     const token = tokens ? await this.tokenFor(tokens, run) : '';
     return {
+      ...prepared,
       env: {
         ...prepared.env,
         GOFER_API_TOKEN: token,

@@ -18,6 +18,7 @@ import type {
   WorkloadHandle,
   WorkloadInfo,
 } from '../../kernel/contracts/scheduler.js';
+import { parseObjectImage } from '../../sdk/config/object-image.js';
 import type { ImageKind, PullPolicy } from '../../sdk/config/pipeline-config.js';
 import { schedulerFailure } from './scheduler-failure.js';
 import { TaskComponentCache } from './task-component-cache.js';
@@ -60,16 +61,17 @@ export class WasiScheduler implements Scheduler {
           `scheduler; set image_kind "wasm" and give a WASI command component as the image`,
       );
     }
-    if (task.image.startsWith('object:')) {
-      // TODO(wasi): components stored as objects - the object store is not reachable from a scheduler plugin yet
-      problems.push(
-        `task ${id}: image ${JSON.stringify(task.image)} names an object, which the wasi ` +
-          `scheduler cannot load yet; give the absolute path of a .wasm file`,
-      );
-    } else if (!isAbsolute(task.image) || !task.image.endsWith('.wasm')) {
+    const object = parseObjectImage(task.image);
+    if (object.type === 'malformed') {
+      problems.push(`task ${id}: ${object.problem}`);
+    } else if (
+      object.type === 'none' &&
+      (!isAbsolute(task.image) || !task.image.endsWith('.wasm'))
+    ) {
       problems.push(
         `task ${id}: image ${JSON.stringify(task.image)} is not the absolute path of a .wasm ` +
-          `file; the wasi scheduler runs WASI command components, e.g. "/srv/tasks/build.wasm"`,
+          `file or object:<key>; the wasi scheduler runs WASI command components, e.g. ` +
+          `"/srv/tasks/build.wasm" or "object:build.wasm" for a pipeline object`,
       );
     }
     return problems;
@@ -79,6 +81,14 @@ export class WasiScheduler implements Scheduler {
     const taskId = spec.labels.task ?? spec.id;
     const problems = await this.checkTask({ ...spec, id: taskId });
     if (problems.length > 0) throw schedulerFailure('UNSUPPORTED_TASK', problems.join('\n'));
+    if (parseObjectImage(spec.image).type === 'object') {
+      // The kernel writes object images to files before an attempt starts; this one was not.
+      throw schedulerFailure(
+        'START_FAILED',
+        `task ${taskId}: image ${spec.image} reached the scheduler unresolved; the kernel ` +
+          'hands the wasi scheduler the file a component object was written to',
+      );
+    }
     const memory = spec.resources?.memory_bytes ?? this.options.memoryLimitBytes;
     const task = await this.components.load(taskId, spec.image, memory);
 

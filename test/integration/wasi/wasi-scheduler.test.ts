@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -179,6 +179,49 @@ describe('the wasi scheduler', () => {
 });
 
 describe('a kernel on the wasi scheduler', () => {
+  it('runs a component stored as a pipeline object, written once to a file of its own', async () => {
+    const t = await startTestKernel({ scheduler: { engine: 'wasi' } });
+    const dataDir = t.dataDir;
+    try {
+      const id = `wasi-object-${randomUUID().slice(0, 8)}`;
+      const task = (key: string) => ({
+        id: 'hello',
+        image: `object:${key}`,
+        image_kind: 'wasm' as const,
+        command: ['task', 'print', 'from-object'],
+      });
+      await t.deploy({ id, tasks: [task('hello.wasm')] });
+      await t.kernel.services.objects.put(
+        { namespace: 'default', pipeline: id, key: 'hello.wasm' },
+        readFileSync(cTask),
+        { force: false },
+      );
+      for (let i = 0; i < 2; i++) {
+        const { run, tasks } = await t.runToEnd(id);
+        assert.equal(run.status, 'SUCCESSFUL', JSON.stringify(tasks.get('hello')?.statusReason));
+      }
+      const files = readdirSync(join(dataDir, 'object-images'));
+      assert.equal(files.length, 1, `one file for one component: ${files.join(', ')}`);
+      assert.deepEqual(readFileSync(join(dataDir, 'object-images', files[0])), readFileSync(cTask));
+
+      // A key the pipeline has no object for fails the attempt, naming the key and the fix.
+      await t.deploy({ id, tasks: [task('missing.wasm')] });
+      const { run, tasks } = await t.runToEnd(id);
+      assert.equal(run.status, 'FAILED');
+      const reason = tasks.get('hello')!.statusReason;
+      assert.equal(reason.kind, 'FAILED_PRECONDITION');
+      assert.match(reason.description, /pipeline object "missing\.wasm"/);
+      assert.match(reason.description, /gofer pipeline store put/);
+
+      await assert.rejects(
+        t.deploy({ id, tasks: [task('two words')] }),
+        /object key "two words", which must be 1 to 128 letters/,
+      );
+    } finally {
+      await t.stop();
+    }
+  });
+
   it('runs a pipeline of wasm tasks to success and failure and keeps their logs', async () => {
     const t = await startTestKernel({ scheduler: { engine: 'wasi' } });
     try {
