@@ -137,6 +137,7 @@ export class Kernel {
         selections,
         broken,
         extensions: () => container.resolve<KernelExtensions>(KERNEL_EXTENSIONS).manager,
+        restricted: config.restricted,
       }),
     });
 

@@ -15,6 +15,7 @@ import { ExtensionGate } from './extension-gate.js';
 import type { ExtensionRuntimes } from './extension-runtimes.js';
 import { runtimeKindFor } from './extension-runtimes.js';
 import { normaliseKeys } from './extension-settings.js';
+import { extensionNeeds, refuseUnrestrictedInstall } from '../plugins/restricted-mode.js';
 import { ExtensionSupervisor, refOf, type SupervisorOptions } from './extension-supervisor.js';
 
 const NAME = /^[a-z][a-z0-9-]{0,62}$/;
@@ -29,6 +30,8 @@ export interface ExtensionManagerDeps {
   clock: ExtensionClock;
   /** For config values written as `global_secret{{ key }}`. */
   readGlobalSecret: GlobalSecretReader;
+  /** Restricted mode: extensions that need a container engine or network are refused. */
+  restricted: boolean;
   options: SupervisorOptions & {
     /** How long a call waits for an extension that is still starting. */
     readyWaitMs: number;
@@ -86,6 +89,12 @@ export class ExtensionManager implements ExtensionService {
     await checkConfigSecrets(config, this.deps.readGlobalSecret);
     const grants = [...new Set(req.grants.map((g) => g.trim()).filter(Boolean))].sort();
     const kind = runtimeKindFor(req.source);
+    if (this.deps.restricted) {
+      refuseUnrestrictedInstall(
+        `extension ${req.name} (${req.source})`,
+        extensionNeeds(kind, grants),
+      );
+    }
     const runtime = await this.deps.runtimes.get(kind);
     const problems = await runtime.check(req.source, grants);
     if (problems.length > 0) {

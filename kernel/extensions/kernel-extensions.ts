@@ -75,6 +75,7 @@ export class KernelExtensions {
       runtimes: new ExtensionRuntimes(container, join(dir, 'wasm-cache')),
       logger,
       clock,
+      restricted: config.restricted,
       readGlobalSecret: async (key) => {
         const secret = await c.resolve(SecretService).getGlobal(key, true);
         return 'value' in secret ? secret.value : Buffer.alloc(0);

@@ -22,6 +22,7 @@ import {
 } from './plugin-package.js';
 import type { PluginHost, PluginSelection } from './plugin-host.js';
 import { checkInstallable } from './install-checks.js';
+import { refuseUnrestrictedInstall } from './restricted-mode.js';
 
 export interface PluginRegistryDeps {
   store: StateStore;
@@ -34,6 +35,8 @@ export interface PluginRegistryDeps {
   broken: readonly BrokenPlugin[];
   /** The extension registry, absent in a kernel without extensions. */
   extensions: () => ExtensionService | undefined;
+  /** Restricted mode: packages that need what it lacks are refused at install. */
+  restricted: boolean;
 }
 
 /**
@@ -65,6 +68,9 @@ export class PluginRegistry implements PluginService {
       stagePackage(source, kind, staging);
       const { manifest } = readPluginManifest(staging, this.deps.kernelVersion);
       checkInstallable(manifest, this.known(), await this.deps.store.listPlugins());
+      if (this.deps.restricted) {
+        refuseUnrestrictedInstall(`plugin "${manifest.id}"`, manifest.permissions ?? []);
+      }
       const missing = missingBundledDependencies(staging);
       if (missing.length > 0) throw unbundledError(manifest.id, missing);
       if (manifest.kind !== 'extension') await checkEntry(manifest, staging);

@@ -46,6 +46,23 @@ export function refuseUnrestrictedScheduler(scheduler: Scheduler): void {
   ]);
 }
 
+/**
+ * Checked when a plugin package or an extension is installed into a restricted kernel, so that
+ * what could never run there is refused at once instead of failing at its first start.
+ */
+export function refuseUnrestrictedInstall(what: string, needs: readonly string[]): void {
+  const missing = lacking(needs);
+  if (missing.length === 0) return;
+  throw refusal([`${what} needs ${missing.join(' and ')}, which restricted mode does not have`]);
+}
+
+/** What an extension needs of its environment: containers run on an engine; sockets are network. */
+export function extensionNeeds(runtime: 'wasm' | 'container', grants: readonly string[]): string[] {
+  if (runtime === 'container') return ['container-engine'];
+  const network = grants.some((g) => /^wasi:(sockets|http)(\/|@|$)/.test(g));
+  return network ? ['network'] : [];
+}
+
 function lacking(asked: readonly string[]): string[] {
   return asked.filter((p) => (RESTRICTED_MISSING as readonly string[]).includes(p));
 }

@@ -11,11 +11,13 @@ import { after, describe, it } from 'node:test';
 import type { PluginView } from '../../../kernel/api/kernel-services.js';
 import { decodeRecords } from '../../../kernel/logs/log-framing.js';
 import { LogPaths } from '../../../kernel/logs/log-paths.js';
+import { PACKAGE_ROOT } from '../../../kernel/version.js';
 import { CliRunner } from '../../support/cli-runner.js';
 import { EXAMPLE_PLUGIN_ID, packExamplePlugin } from '../../support/example-plugin-package.js';
 import { startTestKernel, type TestKernel } from '../../support/test-kernel.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'gofer-plugin-install-'));
+const INTERVAL_WASM = join(PACKAGE_ROOT, 'extensions', 'interval', 'interval.wasm');
 after(() => rmSync(scratch, { recursive: true, force: true }));
 
 function cliFor(t: TestKernel) {
@@ -211,6 +213,66 @@ describe('gofer plugin install', () => {
       assert.match(info.statusReason, /index\.js/);
     } finally {
       await second.stop();
+    }
+  });
+
+  it('refuses in restricted mode what could never run there, at install and with the reason', async () => {
+    const t = await startTestKernel({ restricted: true, scheduler: { engine: 'wasi' } });
+    try {
+      const refusal = (what: RegExp) => (err: unknown) => {
+        const e = err as { code?: string; message: string; fix?: string };
+        assert.equal(e.code, 'FAILED_PRECONDITION');
+        assert.match(e.message, what);
+        assert.match(e.message, /which restricted mode does not have/);
+        assert.match(e.fix ?? '', /wasm extensions|--restricted/);
+        return true;
+      };
+      const networked = writePackage('networked', {
+        id: 'acme.store.remote',
+        kind: 'object-store',
+        name: 'remote',
+        version: '1.0.0',
+        kernel: '^0.1.0',
+        entry: './index.js',
+        permissions: ['network'],
+      });
+      const plugins = t.kernel.services.plugins!;
+      const extensions = t.kernel.services.extensions!;
+      await assert.rejects(
+        plugins.install({ source: networked, name: '', grants: [] }),
+        refusal(/plugin "acme\.store\.remote" needs network/),
+      );
+      await assert.rejects(
+        extensions.install({
+          name: 'boxed',
+          source: 'local/gofer-busybox:1',
+          config: {},
+          grants: [],
+        }),
+        refusal(/extension boxed \(local\/gofer-busybox:1\) needs container-engine/),
+      );
+      await assert.rejects(
+        extensions.install({
+          name: 'chatty',
+          source: INTERVAL_WASM,
+          config: {},
+          grants: ['wasi:sockets'],
+        }),
+        refusal(/extension chatty .* needs network/),
+      );
+      assert.deepEqual(
+        (await plugins.list()).map((p) => p.id).filter((id) => /remote|boxed|chatty/.test(id)),
+        [],
+      );
+      const installed = await extensions.install({
+        name: 'quiet',
+        source: INTERVAL_WASM,
+        config: {},
+        grants: [],
+      });
+      assert.equal(installed.runtime, 'wasm');
+    } finally {
+      await t.stop();
     }
   });
 });
