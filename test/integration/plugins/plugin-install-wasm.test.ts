@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -57,6 +57,52 @@ describe('plugin install of a .wasm component', () => {
     );
     assert.equal(
       (await plugins.list()).some((p) => p.name === 'bogus'),
+      false,
+    );
+  });
+
+  it('installs a package of kind extension from its folder, runs it and removes it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gofer-extension-package-'));
+    copyFileSync(INTERVAL_WASM, join(dir, 'interval.wasm'));
+    writeFileSync(
+      join(dir, 'package.json'),
+      JSON.stringify({ name: 'acme-ticker', version: '2.1.0', files: ['interval.wasm'] }),
+    );
+    writeFileSync(
+      join(dir, 'gofer-plugin.json'),
+      JSON.stringify({
+        id: 'acme.extension.ticker',
+        kind: 'extension',
+        name: 'acme-ticker',
+        version: '2.1.0',
+        kernel: '^0.1.0',
+        entry: './interval.wasm',
+      }),
+    );
+    const installed = await plugins.install({ source: dir, name: '', grants: [] });
+    assert.equal(installed.id, 'acme.extension.ticker');
+    assert.equal(installed.kind, 'extension');
+    assert.equal(installed.version, '2.1.0');
+
+    const extension = await t.kernel.services.extensions!.get('acme-ticker');
+    assert.equal(extension.runtime, 'wasm');
+    // The component runs from the kernel's copy, not from the folder it came from.
+    assert.ok(!extension.source.startsWith(dir), extension.source);
+    const deadline = Date.now() + 60_000;
+    while ((await t.kernel.services.extensions!.get('acme-ticker')).status !== 'RUNNING') {
+      if (Date.now() > deadline) throw new Error('the packaged extension never ran');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    assert.equal(
+      (await plugins.list()).filter((p) => p.name === 'acme-ticker').length,
+      1,
+      'one entry for the package and its extension',
+    );
+
+    await plugins.remove('acme.extension.ticker');
+    await assert.rejects(t.kernel.services.extensions!.get('acme-ticker'), { code: 'NOT_FOUND' });
+    assert.equal(
+      (await plugins.list()).some((p) => p.name === 'acme-ticker'),
       false,
     );
   });
