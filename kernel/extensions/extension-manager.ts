@@ -5,6 +5,7 @@ import type { GoferEvent, InstalledExtension } from '../contracts/model.js';
 import type { StateStore } from '../contracts/state-store.js';
 import { GoferError, failedPrecondition, invalidArgument, notFound } from '../errors.js';
 import type { EventBus } from '../events/event-bus.js';
+import { extensionNeeds, refuseUnrestrictedInstall } from '../plugins/restricted-mode.js';
 import type { ExtensionClock } from './extension-clock.js';
 import {
   checkConfigSecrets,
@@ -15,7 +16,6 @@ import { ExtensionGate } from './extension-gate.js';
 import type { ExtensionRuntimes } from './extension-runtimes.js';
 import { runtimeKindFor } from './extension-runtimes.js';
 import { normaliseKeys } from './extension-settings.js';
-import { extensionNeeds, refuseUnrestrictedInstall } from '../plugins/restricted-mode.js';
 import { ExtensionSupervisor, refOf, type SupervisorOptions } from './extension-supervisor.js';
 
 const NAME = /^[a-z][a-z0-9-]{0,62}$/;
