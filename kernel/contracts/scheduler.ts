@@ -137,6 +137,14 @@ export class SchedulerError extends Error {
   }
 }
 
+export interface AdoptOptions {
+  /**
+   * Values to mask in output not yet written, as `mask` of the start did. It may hold fewer
+   * values than the start had: values that cannot be had again (a run token) are missing.
+   */
+  mask?: readonly string[];
+}
+
 export interface Scheduler {
   /** The name configuration selects it by, e.g. `docker`. */
   readonly name: string;
@@ -172,8 +180,12 @@ export interface Scheduler {
   /** Lists this installation's workloads that still exist on the engine. */
   list(installation: string): Promise<WorkloadInfo[]>;
 
-  /** Follows a workload found by `list`; `exited` settles at once if it already ended. */
-  adopt(id: string): Promise<WorkloadHandle>;
+  /**
+   * Follows a workload found by `list`; `exited` settles at once if it already ended. The kernel
+   * passes again what the workload's start was told to mask, for schedulers that write its
+   * output only later.
+   */
+  adopt(id: string, options?: AdoptOptions): Promise<WorkloadHandle>;
 
   /** Removes an ended workload and what the engine kept for it. Missing is not an error. */
   remove(id: string): Promise<void>;

@@ -7,6 +7,7 @@ import type { Page, StateStore } from '../contracts/state-store.js';
 import { failedPrecondition, GoferError, invalidArgument } from '../errors.js';
 import type { EventBus } from '../events/event-bus.js';
 import type { LogPaths } from '../logs/log-paths.js';
+import type { TaskConfig } from '../../sdk/config/pipeline-config.js';
 import { CoalescingSweeper } from './coalescing-sweeper.js';
 import { RunExecutor } from './run-executor.js';
 import { RunQueue } from './run-queue.js';
@@ -178,6 +179,10 @@ export class RunOrchestrator implements RunService {
     for (const run of unfinished) {
       if (run.state === 'QUEUED') continue;
       const taskRuns = await store.listTaskRuns(run.namespace, run.pipeline, run.id);
+      // Only for what to mask; a config that cannot be read fails the run in `launch` below.
+      const config = await store
+        .getConfig(run.namespace, run.pipeline, run.version)
+        .catch(() => undefined);
       const adopted = new Map<string, WorkloadHandle>();
       for (const tr of taskRuns) {
         if (tr.state !== 'RUNNING' && tr.state !== 'PROCESSING') continue;
@@ -190,7 +195,10 @@ export class RunOrchestrator implements RunService {
             w.labels.task === tr.id &&
             Number(w.labels.attempt) === tr.attempt,
         );
-        if (found) adopted.set(tr.id, await scheduler.adopt(found.id));
+        if (!found) continue;
+        const task = config?.config.tasks.find((t) => t.id === tr.id);
+        const mask = task ? await this.masksFor(run, task) : [];
+        adopted.set(tr.id, await scheduler.adopt(found.id, { mask }));
       }
       logger.info(
         { namespace: run.namespace, pipeline: run.pipeline, run: run.id, adopted: adopted.size },
@@ -203,6 +211,20 @@ export class RunOrchestrator implements RunService {
       await this.launch(run, taskRuns, adopted);
     }
     for (const run of unfinished) if (run.state === 'QUEUED') await this.enqueue(run);
+  }
+
+  /** What an adopted attempt's output must mask, as far as it can be found again. */
+  private async masksFor(run: Run, task: TaskConfig): Promise<string[]> {
+    const masks: string[] = [];
+    for (const step of this.opts.preparation) {
+      if (!step.masks) continue;
+      try {
+        masks.push(...(await step.masks(run, task)));
+      } catch (err) {
+        this.opts.logger.warn({ err, task: task.id }, 'cannot find the values to mask again');
+      }
+    }
+    return masks;
   }
 
   /** Takes no new runs; runs in flight keep going and are reconciled at the next start. */

@@ -27,6 +27,11 @@ export interface TaskPreparationStep {
   prepare(run: Run, task: TaskConfig, prepared: PreparedTask): Promise<PreparedTask>;
   /** Called once the run is complete, whatever its status; must not throw. */
   runEnded(run: Run): Promise<void>;
+  /**
+   * The values `prepare` masked for the task, found again without side effects, for an attempt
+   * adopted after a restart. Steps that mask nothing, or nothing that can be had again, omit it.
+   */
+  masks?(run: Run, task: TaskConfig): Promise<string[]>;
 }
 
 export const TASK_PREPARATION_STEPS = Symbol.for('gofer.kernel.TaskPreparationSteps');

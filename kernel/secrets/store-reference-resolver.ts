@@ -39,6 +39,20 @@ export class StoreReferenceResolver implements TaskPreparationStep {
 
   async runEnded(): Promise<void> {}
 
+  /** The secret values a start of the task masked: its secret references, resolved again. */
+  async masks(run: Run, task: TaskConfig): Promise<string[]> {
+    const masks: string[] = [];
+    for (const [name, raw] of Object.entries(task.variables ?? {})) {
+      // A run variable of the same name replaced the reference, as in `prepare`.
+      if (run.variables[name] !== undefined && run.variables[name] !== raw) continue;
+      const parsed = parseStoreReference(raw);
+      if (parsed.type !== 'reference' || !parsed.reference.kind.endsWith('_secret')) continue;
+      const resolved = await this.resolve(run, name, parsed.reference).catch(() => undefined);
+      if (resolved?.secret) masks.push(resolved.value);
+    }
+    return masks;
+  }
+
   private async resolve(
     run: Run,
     variable: string,

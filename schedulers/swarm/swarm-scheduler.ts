@@ -7,6 +7,7 @@
 import Docker from 'dockerode';
 import type { Logger } from '../../kernel/contracts/logger.js';
 import type {
+  AdoptOptions,
   Scheduler,
   SchedulerCapabilities,
   ServiceHandle,
@@ -181,7 +182,7 @@ export class SwarmScheduler implements Scheduler {
     return out;
   }
 
-  async adopt(id: string): Promise<WorkloadHandle> {
+  async adopt(id: string, options: AdoptOptions = {}): Promise<WorkloadHandle> {
     this.refuseClosed();
     const service = await this.inspect(id);
     if (!service) {
@@ -191,6 +192,8 @@ export class SwarmScheduler implements Scheduler {
         exited: Promise.resolve(lost(`job service ${id} does not exist`)),
       };
     }
+    // The output is written when the job ends, by this instance: it must mask what the start did.
+    if (options.mask?.length) this.masks.set(service.ID, options.mask);
     const task = await this.tracker.current(service.ID);
     const exited = this.follow(id, service.ID, service.Spec?.Labels?.[LOG_FILE_LABEL]);
     return { id, startedAt: task?.at ?? 0, exited };
@@ -297,7 +300,6 @@ export class SwarmScheduler implements Scheduler {
       const framed = live
         ? await live.end(LOG_QUIET_MS, LOG_QUIET_MS * 6)
         : await readJobLog(this.docker, serviceId);
-      // TODO(swarm): a job adopted after a restart is logged unmasked - the patterns live only in memory
       if (!(await hasOutput(logFile)))
         await writeJobLog(logFile, framed, this.masks.get(serviceId));
       this.masks.delete(serviceId);

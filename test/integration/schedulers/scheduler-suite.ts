@@ -288,6 +288,22 @@ export function schedulerSuite(adapter: SuiteAdapter): void {
       );
 
       check(
+        'adopt-mask',
+        'a task adopted by a new instance still has the values it was started with masked',
+        async () => {
+          const secret = 'hunter2-adopted-secret';
+          const s = spec(adapter.programs.write('stdout', `before ${secret} after\n`));
+          // Closed at once, the first instance may not have seen the end or written the output.
+          await within(scheduler.startTask({ ...s, mask: [secret] }), adapter.taskBoundMs, 'start');
+          await scheduler.close();
+          scheduler = newScheduler();
+          const adopted = await scheduler.adopt(s.id, { mask: [secret] });
+          assert.equal(exitCodeOf(await within(adopted.exited, adapter.taskBoundMs, 'end')), 0);
+          assert.equal(readLog(s.logFile).stdout.toString('utf8'), 'before *** after\n');
+        },
+      );
+
+      check(
         'remove',
         'remove deletes an ended workload and a missing one is not an error',
         async () => {

@@ -3,6 +3,10 @@ import { after, before, describe, it } from 'node:test';
 import { GoferClient } from '../../../cli/gofer-client.js';
 import { StoreClient } from '../../../cli/store-client.js';
 import type { GoferEvent } from '../../../kernel/contracts/model.js';
+import {
+  TASK_PREPARATION_STEPS,
+  type TaskPreparationStep,
+} from '../../../kernel/runs/task-preparation.js';
 import type { PipelineConfig } from '../../../sdk/config/pipeline-config.js';
 import { startTestKernel, type TestKernel } from '../../support/test-kernel.js';
 
@@ -84,6 +88,31 @@ describe('store references in task variables', () => {
       assert.equal(seen.includes(value), false);
       assert.equal(JSON.stringify(events).includes(value), false);
     }
+  });
+
+  it('finds again, for an attempt adopted after a restart, exactly the secrets its start masked', async () => {
+    const task = envTask('adoptee', {
+      P_SECRET: 'pipeline_secret{{ api_key }}',
+      OVERRIDDEN: 'pipeline_secret{{ api_key }}',
+      G_SECRET: 'global_secret{{shared_key}}',
+      P_OBJECT: 'pipeline_object{{ version }}',
+      MISSING: 'pipeline_secret{{ not_there }}',
+      LITERAL: 'plain',
+    });
+    await t.deploy({ id: 'resolver', tasks: [task] });
+    const run = await t.kernel.services.runs.start({
+      namespace: 'default',
+      pipeline: 'resolver',
+      variables: { OVERRIDDEN: 'given at start' },
+      initiator: { kind: 'HUMAN', name: 'test', reason: 'test' },
+    });
+    const steps = t.kernel.container.resolveAll<TaskPreparationStep>(TASK_PREPARATION_STEPS);
+    const masks: string[] = [];
+    for (const step of steps) if (step.masks) masks.push(...(await step.masks(run, task)));
+    // P_SECRET and G_SECRET; the overridden one was never resolved, objects are not secret, and
+    // a secret that cannot be read was never given to the task either.
+    assert.deepEqual(masks.sort(), ['global-zyx-2', 'key-abcdef-1']);
+    await t.waitForRun('resolver', run.id);
   });
 
   it('lets a later task read the run object an earlier task of the run wrote', async () => {
