@@ -116,7 +116,9 @@ export class ExtensionManager implements ExtensionService {
       info: null,
     });
     const supervisor = this.launch(ext);
-    await supervisor.ready(this.deps.options.readyWaitMs).catch(() => undefined);
+    await supervisor
+      .ready(this.deps.options.readyWaitMs, { firstStartOnly: true })
+      .catch(() => undefined);
     return this.get(req.name);
   }
 
@@ -130,7 +132,9 @@ export class ExtensionManager implements ExtensionService {
   async enable(name: string): Promise<ExtensionView> {
     const ext = await this.deps.store.updateExtension(name, { enabled: true });
     const supervisor = this.launch(ext);
-    await supervisor.ready(this.deps.options.readyWaitMs).catch(() => undefined);
+    await supervisor
+      .ready(this.deps.options.readyWaitMs, { firstStartOnly: true })
+      .catch(() => undefined);
     return this.get(name);
   }
 

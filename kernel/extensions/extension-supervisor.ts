@@ -83,6 +83,7 @@ export class ExtensionSupervisor {
   unavailable(reason: string): void {
     this.status = 'ERROR';
     this.statusReason = reason;
+    this.wake();
     void this.markSubscriptionsUnreachable(`cannot run: ${reason}`);
   }
 
@@ -94,16 +95,25 @@ export class ExtensionSupervisor {
     this.wake();
   }
 
-  /** The running instance, waiting for a start in progress (or a restart) up to `timeoutMs`. */
-  async ready(timeoutMs: number): Promise<ExtensionInstance> {
+  /**
+   * The running instance, waiting for a start in progress (or a restart) up to `timeoutMs`. With
+   * `firstStartOnly` (install and enable, which report how the start went) a failed start ends
+   * the wait at once instead of waiting through the restarts that follow it.
+   */
+  async ready(
+    timeoutMs: number,
+    opts: { firstStartOnly?: boolean } = {},
+  ): Promise<ExtensionInstance> {
     const deadline = Date.now() + timeoutMs;
     while (!this.stopped) {
       if (this.instance) return this.instance;
+      if (opts.firstStartOnly && this.status === 'ERROR' && !this.starting) break;
       if (this.starting) {
         const started = await withTimeout(this.starting, deadline - Date.now()).catch(
           () => undefined,
         );
         if (started) return started;
+        if (opts.firstStartOnly && this.status === 'ERROR') break;
       } else {
         await new Promise<void>((resolve) => {
           const timer = setTimeout(resolve, Math.max(0, deadline - Date.now()));

@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { StoreClient } from '../../../cli/store-client.js';
 import type { KernelConfig } from '../../../kernel/config/kernel-config.js';
 import { providedExtensionsDir } from '../../../kernel/extensions/provided-extensions.js';
-import { skipWithoutDocker } from '../../support/docker-test-kit.js';
+import { skipWithoutDocker, within } from '../../support/docker-test-kit.js';
 import {
   ensureProvidedImage,
   startProvidedKernel,
@@ -174,6 +174,13 @@ describe('the provided github extension', { skip: skipWithoutDocker }, () => {
       for (const file of files) {
         assert.equal(readFileSync(file).includes(stored), false, `${file} holds the secret`);
       }
+
+      // With the secret gone it cannot start again, and enable says so instead of waiting.
+      await store.deleteGlobalSecret('github_hook');
+      await gofer.ext.disable('github-hooked');
+      const enabled = await within(gofer.ext.enable('github-hooked'), 15_000, 'enable');
+      assert.equal(enabled.status, 'ERROR');
+      assert.match(enabled.statusReason, /global secret "github_hook", which cannot be read/);
     } finally {
       store.close();
       await gofer.ext.uninstall('github-hooked').catch(() => undefined);
