@@ -5,6 +5,8 @@ import { errorCode, GoferError } from '../errors.js';
 
 /** Webhook bodies are small; a bigger one is refused rather than buffered. */
 const MAX_BODY_BYTES = 1024 * 1024;
+/** How much of an oversized body is read and dropped before the connection is cut. */
+const DRAIN_LIMIT_BYTES = 16 * 1024 * 1024;
 const ROUTE = /^\/events\/([a-z][a-z0-9-]{0,62})\/?$/;
 
 type Deliver = (name: string, event: ExternalEvent) => Promise<ExternalEventResponse>;
@@ -60,7 +62,11 @@ export class EventsHttpServer {
       return fail(res, 405, 'INVALID_ARGUMENT', `${req.method} is not allowed here; use POST`);
     }
     const body = await readBody(req);
-    if (!body) return fail(res, 413, 'INVALID_ARGUMENT', `body over ${MAX_BODY_BYTES} bytes`);
+    if (!body) {
+      // Answered before the rest is read; the connection closes once the sender is done.
+      res.setHeader('connection', 'close');
+      return fail(res, 413, 'INVALID_ARGUMENT', `body over ${MAX_BODY_BYTES} bytes`);
+    }
 
     try {
       const answer = await this.deliver(route[1], { headers: joinHeaders(req), body });
@@ -89,20 +95,33 @@ function joinHeaders(req: IncomingMessage): Record<string, string> {
   return headers;
 }
 
+/**
+ * The body, or undefined once it is over the limit (known at once from Content-Length). The
+ * rest of an oversized body is read and dropped, so that the sender gets to read the 413 instead
+ * of a reset connection; one that keeps sending past DRAIN_LIMIT_BYTES is cut off.
+ */
 function readBody(req: IncomingMessage): Promise<Uint8Array | undefined> {
   return new Promise((resolve, reject) => {
+    const declared = Number(req.headers['content-length']);
     const chunks: Buffer[] = [];
     let size = 0;
+    let over = false;
+    const refuse = () => {
+      over = true;
+      chunks.length = 0;
+      resolve(undefined);
+    };
+    if (declared > MAX_BODY_BYTES) refuse();
     req.on('data', (chunk: Buffer) => {
       size += chunk.length;
-      if (size > MAX_BODY_BYTES) {
-        resolve(undefined);
-        req.destroy();
+      if (over) {
+        if (size > DRAIN_LIMIT_BYTES) req.destroy();
         return;
       }
+      if (size > MAX_BODY_BYTES) return refuse();
       chunks.push(chunk);
     });
     req.on('end', () => resolve(new Uint8Array(Buffer.concat(chunks))));
-    req.on('error', reject);
+    req.on('error', (err) => (over ? resolve(undefined) : reject(err)));
   });
 }
