@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { parseDuration } from '../../sdk/config/duration.js';
+import { numberSetting } from '../../sdk/config/setting-values.js';
 
 /** How the store opens its file; read from the `object_store.sqlite` config section. */
 export interface ObjectStoreOptions {
@@ -32,8 +33,10 @@ export function readObjectStoreOptions(
     );
   }
   let busyTimeoutMs = 5000;
-  if (typeof busy === 'number' && Number.isInteger(busy) && busy >= 0) busyTimeoutMs = busy;
-  else if (busy !== undefined && busy !== '') {
+  const busyNumber = numberSetting(busy);
+  if (busyNumber !== undefined && Number.isInteger(busyNumber) && busyNumber >= 0) {
+    busyTimeoutMs = busyNumber;
+  } else if (busy !== undefined && busy !== '') {
     const ms = typeof busy === 'string' ? parseDuration(busy) : undefined;
     if (ms === undefined) {
       throw new ObjectStoreConfigError(

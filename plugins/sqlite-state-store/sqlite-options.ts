@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { parseDuration } from '../../sdk/config/duration.js';
+import { numberSetting } from '../../sdk/config/setting-values.js';
 
 /** How the store opens its file; read from the `state_store.sqlite` config section. */
 export interface SqliteOptions {
@@ -44,14 +45,15 @@ export function readSqliteOptions(
 
 function readBusyTimeout(value: unknown): number {
   if (value === undefined || value === '') return DEFAULT_BUSY_TIMEOUT_MS;
-  if (typeof value === 'number' && Number.isInteger(value) && value >= 0) return value;
+  const ms = numberSetting(value);
+  if (ms !== undefined && Number.isInteger(ms) && ms >= 0) return ms;
 
-  const ms = typeof value === 'string' ? parseDuration(value) : undefined;
-  if (ms === undefined) {
+  const parsed = typeof value === 'string' ? parseDuration(value) : undefined;
+  if (parsed === undefined) {
     throw new SqliteConfigError(
       `state_store.sqlite.busy_timeout ${JSON.stringify(value)} is not a duration; ` +
         `use e.g. "5s" or "500ms"`,
     );
   }
-  return ms;
+  return parsed;
 }

@@ -4,6 +4,7 @@
  * ones documented there and repeated below.
  */
 import { parseDuration } from '../../sdk/config/duration.js';
+import { listSetting } from '../../sdk/config/setting-values.js';
 
 export interface DockerSchedulerOptions {
   /** Path of the engine's unix socket. */
@@ -58,11 +59,12 @@ export function parseDockerSchedulerOptions(
     throw configError('pull_timeout', pullTimeout, 'use a duration such as "90s" or "2m"');
   }
 
-  const registries = config.pull_registries ?? DEFAULTS.pull_registries;
-  if (!Array.isArray(registries) || !registries.every((r) => typeof r === 'string' && r !== '')) {
+  const registriesSetting = config.pull_registries ?? DEFAULTS.pull_registries;
+  const registries = listSetting(registriesSetting);
+  if (!registries || !registries.every((r) => r !== '')) {
     throw configError(
       'pull_registries',
-      registries,
+      registriesSetting,
       'use a list of registry hosts, e.g. ["localhost"]',
     );
   }
@@ -72,7 +74,7 @@ export function parseDockerSchedulerOptions(
     socketPath: socket.replace(/^unix:\/\//, ''),
     networkMode,
     pullTimeoutMs,
-    pullRegistries: registries as string[],
+    pullRegistries: registries,
     installation: typeof installation === 'string' && installation ? installation : undefined,
     logwrapPath: typeof config.logwrap_path === 'string' ? config.logwrap_path : undefined,
   };

@@ -1,4 +1,5 @@
 import { parseDuration } from '../../sdk/config/duration.js';
+import { numberSetting } from '../../sdk/config/setting-values.js';
 
 export interface WasiSchedulerOptions {
   /** Where transpiled components are kept, by content hash. */
@@ -24,10 +25,11 @@ export function parseWasiSchedulerOptions(
   config: Readonly<Record<string, unknown>>,
   dataDir: string,
 ): WasiSchedulerOptions {
-  const memory = config.memory_limit_mb ?? DEFAULT_MEMORY_LIMIT_MB;
-  if (typeof memory !== 'number' || !(memory > 0)) {
+  const memorySetting = config.memory_limit_mb ?? DEFAULT_MEMORY_LIMIT_MB;
+  const memory = numberSetting(memorySetting);
+  if (memory === undefined || !(memory > 0)) {
     throw new Error(
-      `scheduler.wasi.memory_limit_mb ${JSON.stringify(memory)} is not a positive number of ` +
+      `scheduler.wasi.memory_limit_mb ${JSON.stringify(memorySetting)} is not a positive number of ` +
         `MiB; set it to e.g. ${DEFAULT_MEMORY_LIMIT_MB}`,
     );
   }
@@ -41,10 +43,11 @@ export function parseWasiSchedulerOptions(
   }
   const cacheDir =
     typeof config.cache_dir === 'string' ? config.cache_dir : `${dataDir}/transpiled`;
-  const warmWorkers = config.warm_workers ?? DEFAULT_WARM_WORKERS;
-  if (!Number.isInteger(warmWorkers) || (warmWorkers as number) < 0) {
+  const warmSetting = config.warm_workers ?? DEFAULT_WARM_WORKERS;
+  const warmWorkers = numberSetting(warmSetting);
+  if (warmWorkers === undefined || !Number.isInteger(warmWorkers) || warmWorkers < 0) {
     throw new Error(
-      `scheduler.wasi.warm_workers ${JSON.stringify(warmWorkers)} is not a whole number; ` +
+      `scheduler.wasi.warm_workers ${JSON.stringify(warmSetting)} is not a whole number; ` +
         `set it to e.g. ${DEFAULT_WARM_WORKERS}, or 0 for a new worker per task`,
     );
   }
@@ -52,6 +55,6 @@ export function parseWasiSchedulerOptions(
     cacheDir,
     memoryLimitBytes: memory * MIB,
     timeLimitMs,
-    warmWorkers: warmWorkers as number,
+    warmWorkers,
   };
 }
