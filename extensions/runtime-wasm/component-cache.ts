@@ -91,8 +91,8 @@ async function readSource(source: string): Promise<Uint8Array> {
   } catch (err) {
     throw new WasmExtensionError(
       'NOT_FOUND',
-      `cannot read extension component ${source}: ${(err as Error).message}`,
-      'give the path of a .wasm file built with scripts/build-extension.mjs',
+      `cannot read component ${source}: ${(err as Error).message}`,
+      'give the absolute path of a .wasm component file on the machine the service runs on',
     );
   }
 }

@@ -122,7 +122,9 @@ export class RunExecutor {
         } else if (tr.state === 'RUNNING') {
           await this.complete(tr.id, 'FAILED', {
             kind: 'ORPHANED',
-            description: 'the task container disappeared while Gofer was not running',
+            description:
+              "the task's workload was gone when Gofer started again: the scheduler's " +
+              'workloads end with the service (wasi, inprocess), or it was removed',
           });
         } else {
           // It was being prepared when Gofer stopped and never started: the same attempt again.
@@ -311,9 +313,15 @@ export class RunExecutor {
         this.follow(task, number, handle, attempt);
       } catch (err) {
         this.log.warn({ task: task.id, err }, 'task could not start');
+        // The scheduler's own code (IMAGE_NOT_FOUND, START_FAILED...) leads, as its docs name it.
+        const code = (err as { code?: unknown }).code;
+        const message = (err as Error).message;
         const failure: StatusReason = {
           kind: 'SCHEDULER_ERROR',
-          description: (err as Error).message,
+          description:
+            typeof code === 'string' && /^[A-Z][A-Z_]+$/.test(code)
+              ? `${code}: ${message}`
+              : message,
         };
         // Some refusals cannot change between attempts; retrying them only repeats the refusal.
         const final = PERMANENT_START_ERRORS.has((err as { code?: string }).code ?? '');

@@ -63,8 +63,7 @@ async function runTask(data: TaskRunRequest): Promise<TaskWorkerMessage> {
   } catch (err) {
     if (err instanceof WasiExit) return { type: 'exit', code: err.code };
     // A trap, a missing export or a failed instantiation: the task failed, and says why.
-    const message = err instanceof Error ? err.message : String(err);
-    return { type: 'exit', code: 1, error: message };
+    return { type: 'exit', code: 1, error: describeFailure(err) };
   }
 }
 
@@ -74,3 +73,13 @@ prepareForComponentGlue();
 parentPort?.on('message', (request: TaskRunRequest) => {
   void runTask(request).then(post);
 });
+
+/** The glue throws `undefined` for some traps, growing memory past the cap among them. */
+function describeFailure(err: unknown): string {
+  if (err instanceof Error && err.message) return err.message;
+  if (err !== undefined && err !== null && !(err instanceof Error)) return String(err);
+  return (
+    'the component trapped without saying why; growing its memory past the cap is one way ' +
+    'this happens (raise resources.memory_bytes or scheduler.wasi.memory_limit_mb)'
+  );
+}

@@ -114,6 +114,8 @@ describe('the wasi scheduler', () => {
     const small = await run(scheduler(), task(64 << 20));
     assert.notEqual(small.code, 0);
     assert.doesNotMatch(small.stdout, /grew/);
+    assert.match(small.stderr, /wasi: the task failed: .*memory/);
+    assert.doesNotMatch(small.stderr, /undefined/);
     const large = await run(scheduler(), task(512 << 20));
     assert.equal(large.code, 0);
     assert.equal(large.stdout, 'grew 96 MiB\n');
