@@ -38,11 +38,14 @@ export interface KernelConfig {
     event_retention: string;
     /** Config versions kept per pipeline (the live one and ones runs refer to are always kept). */
     config_versions_kept: number;
-    /** Remove a task's container once its run is complete. */
+    /** Remove a task attempt's workload (its container) as soon as the attempt has ended. */
     remove_finished_workloads: boolean;
   };
   scheduler: {
-    /** Which scheduler plugin runs tasks: `docker`, or `inprocess` (no engine; for tests). */
+    /**
+     * Which scheduler plugin runs tasks: `docker`, `swarm`, `wasi`, `inprocess` (no engine; for
+     * tests), or the name of an installed scheduler plugin.
+     */
     engine: string;
     docker: {
       /** Engine socket; `DOCKER_HOST` style `unix://` or a path. */

@@ -4,6 +4,7 @@ import { parse as parseToml } from 'smol-toml';
 import { parseDuration } from '../../sdk/config/duration.js';
 import { GoferError } from '../errors.js';
 import { defaultConfig, type KernelConfig } from './kernel-config.js';
+import { SYSTEM_TASK_VARIABLES } from '../runs/task-environment.js';
 
 export interface LoadConfigOptions {
   /** Explicit config file; must exist. */
@@ -21,8 +22,15 @@ export type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? DeepPartia
 
 const SYSTEM_CONFIG_FILE = '/etc/gofer/gofer.toml';
 const ENV_PREFIX = 'GOFER_';
-/** Variables with the prefix that are not config paths. */
-const NON_CONFIG_ENV = new Set(['GOFER_CONFIG', 'GOFER_API_TOKEN']);
+/**
+ * Variables with the prefix that are not config paths: the config file's name, the CLI's token,
+ * and what Gofer itself gives every task, so that a task may run Gofer too.
+ */
+const NON_CONFIG_ENV = new Set<string>([
+  'GOFER_CONFIG',
+  'GOFER_API_TOKEN',
+  ...SYSTEM_TASK_VARIABLES,
+]);
 
 /** Builds the service configuration from defaults, file, environment and overrides. */
 export function loadConfig(opts: LoadConfigOptions = {}): KernelConfig {
@@ -73,8 +81,9 @@ function readConfigFile(file: string): Record<string, unknown> {
 
 /**
  * Merges `source` into `target`. Keys the defaults know keep their type; sections that hold
- * plugin-specific settings (a plugin's own table under `scheduler`, `state_store`, `auth`) take
- * whatever the file says, since only the plugin knows their shape.
+ * plugin-specific settings (a plugin's own table under `scheduler`, `state_store`,
+ * `object_store`, `secret_store`, `auth`) take whatever the file says, since only the plugin
+ * knows their shape.
  */
 function mergeInto(
   target: Record<string, unknown>,
@@ -192,6 +201,9 @@ function validate(config: KernelConfig): void {
     ['runs.task_concurrency', config.runs.task_concurrency, 1],
     ['runs.log_retention_runs', config.runs.log_retention_runs, 1],
     ['runs.config_versions_kept', config.runs.config_versions_kept, 1],
+    ['object_store.pipeline_object_limit', config.object_store.pipeline_object_limit, 1],
+    ['object_store.run_object_expiry', config.object_store.run_object_expiry, 1],
+    ['extensions.memory_limit_mb', config.extensions.memory_limit_mb, 1],
   ];
   for (const [key, value, min] of counts) {
     if (!Number.isInteger(value) || value < min) {

@@ -17,6 +17,15 @@ export interface TaskEnvironmentInput {
   runVariables: Readonly<Record<string, string>>;
 }
 
+/** The variables Gofer sets in every task's environment. */
+export const SYSTEM_TASK_VARIABLES = [
+  'GOFER_NAMESPACE_ID',
+  'GOFER_PIPELINE_ID',
+  'GOFER_RUN_ID',
+  'GOFER_TASK_ID',
+  'GOFER_TASK_IMAGE',
+] as const;
+
 export function taskEnvironment(input: TaskEnvironmentInput): Record<string, string> {
   return {
     ...(input.task.variables ?? {}),

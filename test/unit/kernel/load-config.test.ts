@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { loadConfig } from '../../../kernel/config/load-config.js';
+import { defaultConfig } from '../../../kernel/config/kernel-config.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'gofer-config-'));
 const write = (name: string, text: string) => {
@@ -85,4 +86,29 @@ describe('service configuration', () => {
   it('turns dev mode on from the flag', () => {
     assert.equal(loadConfig({ env: {}, devMode: true }).dev_mode, true);
   });
+
+  it('is not upset by the variables Gofer gives every task, so a task may run Gofer', () => {
+    const env = {
+      GOFER_NAMESPACE_ID: 'default',
+      GOFER_PIPELINE_ID: 'p',
+      GOFER_RUN_ID: '3',
+      GOFER_TASK_ID: 't',
+      GOFER_TASK_IMAGE: 'local/x:1',
+    };
+    assert.equal(loadConfig({ env }).runs.task_concurrency, defaultConfig().runs.task_concurrency);
+    assert.throws(() => loadConfig({ env: { GOFER_RUN_IDS: '3' } }), /names no setting/);
+  });
+
+  for (const [name, key] of [
+    ['GOFER_OBJECT_STORE__PIPELINE_OBJECT_LIMIT', 'object_store.pipeline_object_limit'],
+    ['GOFER_OBJECT_STORE__RUN_OBJECT_EXPIRY', 'object_store.run_object_expiry'],
+    ['GOFER_EXTENSIONS__MEMORY_LIMIT_MB', 'extensions.memory_limit_mb'],
+  ]) {
+    it(`refuses ${key} below 1`, () => {
+      assert.throws(
+        () => loadConfig({ env: { [name]: '0' } }),
+        new RegExp(`setting "${key.replace('.', '\\.')}" must be a whole number of at least 1`),
+      );
+    });
+  }
 });
