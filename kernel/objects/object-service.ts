@@ -30,12 +30,12 @@ export class ObjectService implements ObjectApi, TaskPreparationStep {
   constructor(private readonly opts: ObjectServiceOptions) {}
 
   async list(scope: ObjectScope): Promise<ObjectInfo[]> {
-    await this.checkScope(scope);
+    refuseExpired(await this.checkScope(scope));
     return this.opts.objects.list(scope);
   }
 
   async get(key: ObjectKey): Promise<{ info: ObjectInfo; value: Buffer }> {
-    await this.checkScope(key);
+    refuseExpired(await this.checkScope(key));
     return this.opts.objects.get(key);
   }
 
@@ -45,13 +45,7 @@ export class ObjectService implements ObjectApi, TaskPreparationStep {
     opts: { force: boolean },
   ): Promise<{ info: ObjectInfo; evicted: string[] }> {
     checkKey(key.key);
-    const run = await this.checkScope(key);
-    if (run?.objectsExpired) {
-      throw failedPrecondition(
-        `the objects of run ${run.id} of ${key.namespace}/${key.pipeline} have expired`,
-        'put the object on a newer run, or raise object_store.run_object_expiry',
-      );
-    }
+    refuseExpired(await this.checkScope(key), 'put the object on a newer run, or ');
     const limit = key.run === undefined ? this.opts.pipelineObjectLimit : undefined;
     const result = await this.opts.objects.put(key, value, { force: opts.force, limit });
     for (const evicted of result.evicted) {
@@ -123,6 +117,16 @@ export class ObjectService implements ObjectApi, TaskPreparationStep {
     }
     return this.opts.store.getRun(scope.namespace, scope.pipeline, scope.run);
   }
+}
+
+/** A run whose objects have expired answers every object call by saying so. */
+function refuseExpired(run: Run | undefined, instead = ''): void {
+  if (!run?.objectsExpired) return;
+  throw failedPrecondition(
+    `the objects of run ${run.id} of ${run.namespace}/${run.pipeline} have expired: a run keeps ` +
+      'them until it has object_store.run_object_expiry newer runs',
+    `${instead}raise object_store.run_object_expiry to keep them longer`,
+  );
 }
 
 function checkKey(key: string): void {
