@@ -3,10 +3,15 @@
  * state database: a value written as `global_secret{{ key }}` names a global secret, and only
  * that reference is stored. The extension is given the secret's value each time it starts.
  * Other store references make no sense for an installation-wide extension and are refused, as
- * are values that start like a reference but are not one; every other value is literal.
+ * are values that start like a reference but are not one, and near misses such as
+ * `global_secret {{ key }}`, which would otherwise be stored as the secret itself; every other
+ * value is literal.
  */
 import { parseStoreReference } from '../../sdk/config/store-reference.js';
 import { failedPrecondition, invalidArgument, type GoferError } from '../errors.js';
+
+/** A reference kind followed by braces with something in between, e.g. `global_secret {{k}}`. */
+const NEAR_MISS = /\b(global_secret|pipeline_secret|pipeline_object|run_object)\W*\{\{/i;
 
 /** Reads a global secret's value; rejects with NOT_FOUND when there is none. */
 export type GlobalSecretReader = (key: string) => Promise<Buffer>;
@@ -16,6 +21,13 @@ export function configSecretKeys(config: Record<string, string>): Map<string, st
   const keys = new Map<string, string>();
   for (const [name, value] of Object.entries(config)) {
     const parsed = parseStoreReference(value);
+    if (parsed.type === 'literal' && NEAR_MISS.test(value)) {
+      // Taken literally, a mistyped reference would be stored as the secret itself.
+      throw invalidArgument(
+        `config ${name}: ${JSON.stringify(value)} looks like a store reference but is not one`,
+        'write global_secret{{ key }} with nothing between the name and the braces',
+      );
+    }
     if (parsed.type === 'literal') continue;
     if (parsed.type === 'malformed') {
       throw invalidArgument(`config ${name}: ${parsed.problem}`, 'write global_secret{{ key }}');
