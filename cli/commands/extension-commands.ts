@@ -4,6 +4,7 @@ import type { Subscription } from '../../kernel/contracts/model.js';
 import type { CliContext } from '../cli-context.js';
 import { commandAction } from '../command-action.js';
 import { ExtensionClient } from '../extension-client.js';
+import { installSource } from '../install-source.js';
 import { renderRecord, renderTable, type Column } from '../output.js';
 import { collect, parseVariables } from '../parse-variables.js';
 
@@ -70,7 +71,7 @@ export function addExtensionCommands(program: Command): void {
     const ext = await withClient(ctx, (c) =>
       c.install({
         name,
-        source,
+        source: installSource(source),
         config: parseVariables(opts.pairs as string[]),
         grants: opts.grant as string[],
       }),
