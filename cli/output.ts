@@ -34,6 +34,11 @@ export function humanTime(epochMs: number, now = Date.now()): string {
   return `${Math.floor(seconds / 86400)}d ago`;
 }
 
+/** "1 byte", "0 bytes", "5 bytes". */
+export function byteCount(n: number): string {
+  return n === 1 ? '1 byte' : `${n} bytes`;
+}
+
 /** "1m5s" between two times; "-" when the first has not happened; runs to `now` when open. */
 export function humanDuration(startMs: number, endMs: number, now = Date.now()): string {
   if (!startMs) return '-';

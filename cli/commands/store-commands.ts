@@ -1,8 +1,8 @@
-import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import type { CliContext } from '../cli-context.js';
 import { commandAction } from '../command-action.js';
-import { renderTable, type Column } from '../output.js';
+import { byteCount, renderTable, type Column } from '../output.js';
+import { parseKeyValue } from '../parse-key-value.js';
 import { StoreClient } from '../store-client.js';
 import type { ObjectInfo, ObjectScope } from '../../kernel/contracts/object-store.js';
 import type { SecretInfo } from '../../kernel/contracts/secret-store.js';
@@ -10,7 +10,7 @@ import { invalidArgument } from '../../kernel/errors.js';
 
 const objectColumns: Column<ObjectInfo>[] = [
   ['KEY', (o) => o.key],
-  ['SIZE', (o) => o.size],
+  ['SIZE', (o) => byteCount(o.size)],
   ['CREATED', (o) => new Date(o.created).toISOString()],
 ];
 const secretColumns: Column<SecretInfo>[] = [
@@ -33,20 +33,6 @@ async function withStores<T>(ctx: CliContext, body: (c: StoreClient) => Promise<
   } finally {
     c.close();
   }
-}
-
-/** `key=value` or `key=@file` (the file's bytes). */
-export function parseKeyValue(arg: string): { key: string; value: Buffer } {
-  const at = arg.indexOf('=');
-  if (at <= 0) {
-    throw invalidArgument(
-      `"${arg}" is not key=value`,
-      'write it as key=value, or key=@path to take the value from a file',
-    );
-  }
-  const key = arg.slice(0, at);
-  const raw = arg.slice(at + 1);
-  return { key, value: raw.startsWith('@') ? readFileSync(raw.slice(1)) : Buffer.from(raw) };
 }
 
 function runNumber(text: string): number {
@@ -97,7 +83,7 @@ function addObjectCommands(
         );
         ctx.output.show(put, () =>
           [
-            `stored ${key} (${put.info.size} bytes)`,
+            `stored ${key} (${byteCount(put.info.size)})`,
             ...put.evicted.map((e) => `evicted ${e}: the pipeline was at its object limit`),
           ].join('\n'),
         );

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { describe, it } from 'node:test';
-import { humanDuration, humanTime, Output, renderTable } from '../../../cli/output.js';
+import { byteCount, humanDuration, humanTime, Output, renderTable } from '../../../cli/output.js';
 
 function capture(): { stream: Writable; text: () => string } {
   const parts: string[] = [];
@@ -29,6 +29,13 @@ describe('output formatting', () => {
     assert.equal(humanDuration(0, 0, now), '-');
     assert.equal(humanDuration(now - 65_000, now, now), '1m5s');
     assert.equal(humanDuration(now - 3_725_000, 0, now), '1h2m5s');
+  });
+
+  it('counts one byte in the singular and every other count in the plural', () => {
+    assert.equal(byteCount(1), '1 byte');
+    assert.equal(byteCount(0), '0 bytes');
+    assert.equal(byteCount(2), '2 bytes');
+    assert.equal(byteCount(1024), '1024 bytes');
   });
 
   it('renders a table with a header and one row per record', () => {
