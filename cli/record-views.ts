@@ -81,6 +81,10 @@ export function renderRun(run: Run, taskRuns: TaskRun[]): string {
     ],
     ['variables', vars || '-'],
     ['reason', run.statusReason.description || '-'],
+    ['retry of', run.retryOf ? `#${run.retryOf}` : '-'],
+    // Retention removes these from older runs; say so before `run logs` or `store get` fails.
+    ['logs', run.logsExpired ? 'expired' : 'kept'],
+    ['objects', run.objectsExpired ? 'expired' : 'kept'],
   ]);
   return `${record}\n${renderTable(taskRuns, taskRunColumns)}`;
 }
