@@ -25,7 +25,8 @@ import {
   type KernelExtensions,
 } from '../kernel/extensions/kernel-extensions.js';
 import { providedExtensionsDir } from '../kernel/extensions/provided-extensions.js';
-import { Kernel } from '../kernel/kernel.js';
+import { INSTALLATION_ID, Kernel } from '../kernel/kernel.js';
+import { removeInstallationContainers } from '../test/support/docker-test-kit.js';
 import type { DeepPartial } from '../kernel/config/load-config.js';
 import { percentile, round } from './percentile.js';
 
@@ -123,7 +124,12 @@ async function measure(c: Case): Promise<Samples> {
     agent.destroy();
     return samples;
   } finally {
+    const installation = kernel?.container.resolve<string>(INSTALLATION_ID);
     await kernel?.stop();
+    // Runs still in flight leave containers for a restart that will not come.
+    if (installation && c.scheduler?.engine === 'docker') {
+      await removeInstallationContainers(installation);
+    }
     rmSync(dataDir, { recursive: true, force: true });
   }
 }

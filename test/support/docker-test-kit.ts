@@ -92,6 +92,23 @@ export class DockerTestKit {
   }
 }
 
+/**
+ * Removes every container of an installation, e.g. of a test kernel whose data directory is
+ * about to go: runs still in flight at its stop leave theirs for a restart that will not come.
+ */
+export async function removeInstallationContainers(installation: string): Promise<void> {
+  const docker = new Docker({ socketPath: '/var/run/docker.sock' });
+  const containers = await docker
+    .listContainers({ all: true, filters: { label: [`gofer.installation=${installation}`] } })
+    .catch(() => []);
+  for (const c of containers) {
+    await docker
+      .getContainer(c.Id)
+      .remove({ force: true })
+      .catch(() => undefined);
+  }
+}
+
 /** The stdout and stderr bytes held in a framed log file. */
 export function readLog(path: string): { stdout: Buffer; stderr: Buffer } {
   const { records } = decodeRecords(readFileSync(path));

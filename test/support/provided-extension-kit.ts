@@ -18,7 +18,8 @@ import {
   KERNEL_EXTENSIONS,
   type KernelExtensions,
 } from '../../kernel/extensions/kernel-extensions.js';
-import { Kernel } from '../../kernel/kernel.js';
+import { INSTALLATION_ID, Kernel } from '../../kernel/kernel.js';
+import { removeInstallationContainers } from './docker-test-kit.js';
 import { ensureExtensionImage } from './extension-image.js';
 import { BUSYBOX_IMAGE, ensureTestImages } from './test-images.js';
 import { REPO_ROOT } from './wasm-test-kit.js';
@@ -35,6 +36,9 @@ export interface ProvidedKernel {
   runs(pipeline: string): Promise<Run[]>;
   /** Polls (over gRPC) until `pipeline` has at least `count` runs; bounded by `ms`. */
   waitForRuns(pipeline: string, count: number, ms?: number): Promise<Run[]>;
+  /** The kernel's installation id, which labels its containers. */
+  installation: string;
+  /** Stops the kernel; with a data directory of its own, also removes it and its containers. */
   stop(): Promise<void>;
 }
 
@@ -68,6 +72,7 @@ export async function startProvidedKernel(
     extensionClock: opts.clock,
   });
   const address = kernel.address;
+  const installation = kernel.container.resolve<string>(INSTALLATION_ID);
   const client = new GoferClient({ address });
   const ext = new ExtensionClient({
     address,
@@ -103,11 +108,14 @@ export async function startProvidedKernel(
         await new Promise((r) => setTimeout(r, 25));
       }
     },
+    installation,
     async stop() {
       client.close();
       ext.close();
       await kernel.stop();
-      if (!opts.dataDir) rmSync(dataDir, { recursive: true, force: true });
+      if (opts.dataDir) return;
+      await removeInstallationContainers(installation);
+      rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }

@@ -6,7 +6,8 @@ import type { PipelineConfig } from '../../sdk/config/pipeline-config.js';
 import { loadConfig, type DeepPartial } from '../../kernel/config/load-config.js';
 import type { KernelConfig } from '../../kernel/config/kernel-config.js';
 import type { Run, TaskRun } from '../../kernel/contracts/model.js';
-import { Kernel } from '../../kernel/kernel.js';
+import { INSTALLATION_ID, Kernel } from '../../kernel/kernel.js';
+import { removeInstallationContainers } from './docker-test-kit.js';
 
 export interface TestKernel {
   kernel: Kernel;
@@ -113,8 +114,13 @@ export async function startTestKernel(
     },
     waitForRun,
     async stop() {
+      const installation = kernel.container.resolve<string>(INSTALLATION_ID);
       await kernel.stop();
-      if (!dataDir) rmSync(dir, { recursive: true, force: true });
+      if (dataDir) return;
+      if (['docker', 'swarm'].includes(config.scheduler.engine)) {
+        await removeInstallationContainers(installation);
+      }
+      rmSync(dir, { recursive: true, force: true });
     },
   };
 }

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { providedExtensionsDir } from '../../../kernel/extensions/provided-extensions.js';
-import { skipWithoutDocker } from '../../support/docker-test-kit.js';
+import { removeInstallationContainers, skipWithoutDocker } from '../../support/docker-test-kit.js';
 import {
   StepClock,
   ensureProvidedImage,
@@ -134,9 +134,11 @@ describe('the provided interval extension across a restart', { skip: skipWithout
         (await gofer.ext.get('interval')).status === 'RUNNING' ? true : undefined,
       );
     let gofer: ProvidedKernel | undefined;
+    let installation = '';
     try {
       const before = new StepClock(START);
       gofer = await startProvidedKernel({ clock: before, dataDir });
+      installation = gofer.installation;
       await gofer.deploy(pipeline);
       await running(gofer);
       const { anchorMs: anchor } = await gofer.ext.subscribe({ ...key, settings: { every: '1m' } });
@@ -165,6 +167,7 @@ describe('the provided interval extension across a restart', { skip: skipWithout
       ]);
     } finally {
       await gofer?.stop();
+      if (installation) await removeInstallationContainers(installation);
       rmSync(dataDir, { recursive: true, force: true });
     }
   });
