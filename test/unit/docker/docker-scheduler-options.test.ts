@@ -37,6 +37,7 @@ describe('docker scheduler options', () => {
     refuses({ network_mode: 'bridge' }, /network_mode: "bridge".*"host" or "none"/);
     refuses({ pull_timeout: '30' }, /pull_timeout: "30".*duration/);
     refuses({ socket: 'tcp://127.0.0.1:2375' }, /socket.*unix socket/);
-    refuses({ pull_registries: 'localhost' }, /pull_registries/);
+    refuses({ pull_registries: [42] }, /pull_registries/);
+    refuses({ pull_registries: 42 }, /pull_registries/);
   });
 });
