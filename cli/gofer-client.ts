@@ -24,38 +24,40 @@ import type {
 import type { PipelineConfig } from '../sdk/config/pipeline-config.js';
 import { callMetadata, channelCredentials } from './client-connection.js';
 import { GoferClientError } from './gofer-client-error.js';
-import type { CancelAllRunsResponse__Output } from '../proto/generated/gofer/v1/CancelAllRunsResponse.js';
-import type { CancelRunResponse__Output } from '../proto/generated/gofer/v1/CancelRunResponse.js';
-import type { CancelTaskRunResponse__Output } from '../proto/generated/gofer/v1/CancelTaskRunResponse.js';
-import type { CreateNamespaceResponse__Output } from '../proto/generated/gofer/v1/CreateNamespaceResponse.js';
-import type { DeleteNamespaceResponse__Output } from '../proto/generated/gofer/v1/DeleteNamespaceResponse.js';
-import type { DeletePipelineResponse__Output } from '../proto/generated/gofer/v1/DeletePipelineResponse.js';
-import type { DeployPipelineResponse__Output } from '../proto/generated/gofer/v1/DeployPipelineResponse.js';
-import type { DisablePipelineResponse__Output } from '../proto/generated/gofer/v1/DisablePipelineResponse.js';
-import type { EnablePipelineResponse__Output } from '../proto/generated/gofer/v1/EnablePipelineResponse.js';
-import type { GetEventResponse__Output } from '../proto/generated/gofer/v1/GetEventResponse.js';
-import type { GetNamespaceResponse__Output } from '../proto/generated/gofer/v1/GetNamespaceResponse.js';
-import type { GetPipelineConfigResponse__Output } from '../proto/generated/gofer/v1/GetPipelineConfigResponse.js';
-import type { GetPipelineResponse__Output } from '../proto/generated/gofer/v1/GetPipelineResponse.js';
-import type { GetRunResponse__Output } from '../proto/generated/gofer/v1/GetRunResponse.js';
-import type { GetSystemInfoResponse__Output } from '../proto/generated/gofer/v1/GetSystemInfoResponse.js';
-import type { GetTaskRunResponse__Output } from '../proto/generated/gofer/v1/GetTaskRunResponse.js';
-import type { ListNamespacesResponse__Output } from '../proto/generated/gofer/v1/ListNamespacesResponse.js';
-import type { ListPipelineConfigsResponse__Output } from '../proto/generated/gofer/v1/ListPipelineConfigsResponse.js';
-import type { ListPipelinesResponse__Output } from '../proto/generated/gofer/v1/ListPipelinesResponse.js';
-import type { ListRunsResponse__Output } from '../proto/generated/gofer/v1/ListRunsResponse.js';
-import type { ListTaskRunsResponse__Output } from '../proto/generated/gofer/v1/ListTaskRunsResponse.js';
-import type { RegisterPipelineResponse__Output } from '../proto/generated/gofer/v1/RegisterPipelineResponse.js';
-import type { RetryRunResponse__Output } from '../proto/generated/gofer/v1/RetryRunResponse.js';
-import type { StartRunResponse__Output } from '../proto/generated/gofer/v1/StartRunResponse.js';
-import type { UpdateNamespaceResponse__Output } from '../proto/generated/gofer/v1/UpdateNamespaceResponse.js';
+import type {
+  CancelAllRunsResponse__Output,
+  CancelRunResponse__Output,
+  CancelTaskRunResponse__Output,
+  CreateNamespaceResponse__Output,
+  DeleteNamespaceResponse__Output,
+  DeletePipelineResponse__Output,
+  DeployPipelineResponse__Output,
+  DisablePipelineResponse__Output,
+  EnablePipelineResponse__Output,
+  GetEventResponse__Output,
+  GetNamespaceResponse__Output,
+  GetPipelineConfigResponse__Output,
+  GetPipelineResponse__Output,
+  GetRunResponse__Output,
+  GetSystemInfoResponse__Output,
+  GetTaskRunResponse__Output,
+  ListNamespacesResponse__Output,
+  ListPipelineConfigsResponse__Output,
+  ListPipelinesResponse__Output,
+  ListRunsResponse__Output,
+  ListTaskRunsResponse__Output,
+  RegisterPipelineResponse__Output,
+  RetryRunResponse__Output,
+  StartRunResponse__Output,
+  UpdateNamespaceResponse__Output,
+  BootstrapTokenResponse__Output,
+  CreateTokenResponse__Output,
+  GetTokenResponse__Output,
+  ListTokensResponse__Output,
+  WhoAmIResponse__Output,
+} from '../proto/generated/gofer/v1/index.js';
 import type { CreatedToken, NewToken, TokenInfo } from '../kernel/contracts/auth.js';
 import type { WhoAmI } from '../kernel/api/kernel-services.js';
-import type { BootstrapTokenResponse__Output } from '../proto/generated/gofer/v1/BootstrapTokenResponse.js';
-import type { CreateTokenResponse__Output } from '../proto/generated/gofer/v1/CreateTokenResponse.js';
-import type { GetTokenResponse__Output } from '../proto/generated/gofer/v1/GetTokenResponse.js';
-import type { ListTokensResponse__Output } from '../proto/generated/gofer/v1/ListTokensResponse.js';
-import type { WhoAmIResponse__Output } from '../proto/generated/gofer/v1/WhoAmIResponse.js';
 import { tokenFromWire, tokenKindToWire } from '../proto/token-wire.js';
 
 export interface GoferClientOptions {

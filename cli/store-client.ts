@@ -8,13 +8,15 @@ import { MAX_MESSAGE_BYTES } from '../kernel/api/api-server.js';
 import type { ObjectInfo, ObjectKey, ObjectScope } from '../kernel/contracts/object-store.js';
 import type { SecretInfo } from '../kernel/contracts/secret-store.js';
 import { loadProtos, type GoferV1 } from '../proto/load-protos.js';
-import type { GetObjectResponse__Output } from '../proto/generated/gofer/v1/GetObjectResponse.js';
-import type { GetSecretResponse__Output } from '../proto/generated/gofer/v1/GetSecretResponse.js';
-import type { ListObjectsResponse__Output } from '../proto/generated/gofer/v1/ListObjectsResponse.js';
-import type { ListSecretsResponse__Output } from '../proto/generated/gofer/v1/ListSecretsResponse.js';
-import type { PutObjectResponse__Output } from '../proto/generated/gofer/v1/PutObjectResponse.js';
-import type { PutSecretResponse__Output } from '../proto/generated/gofer/v1/PutSecretResponse.js';
-import type { SecretInfo__Output } from '../proto/generated/gofer/v1/SecretInfo.js';
+import type {
+  GetObjectResponse__Output,
+  GetSecretResponse__Output,
+  ListObjectsResponse__Output,
+  ListSecretsResponse__Output,
+  PutObjectResponse__Output,
+  PutSecretResponse__Output,
+  SecretInfo__Output,
+} from '../proto/generated/gofer/v1/index.js';
 import { callMetadata, channelCredentials } from './client-connection.js';
 import type { GoferClientOptions } from './gofer-client.js';
 import { GoferClientError } from './gofer-client-error.js';

@@ -69,5 +69,19 @@ function addHeaders(dir) {
   }
 }
 addHeaders(outDir);
+
+// One module naming every message type, so that code importing several of them writes one short
+// import instead of one long path per type.
+const messagesDir = join(outDir, 'gofer', 'v1');
+const messageFiles = readdirSync(messagesDir)
+  .filter((name) => name.endsWith('.ts') && name !== 'index.ts')
+  .sort();
+writeFileSync(
+  join(messagesDir, 'index.ts'),
+  header +
+    messageFiles
+      .map((name) => `export type * from './${name.replace(/\.ts$/, '.js')}';\n`)
+      .join(''),
+);
 writeFileSync(join(outDir, 'README.md'), readme);
 console.log(`gen:proto: wrote ${relative(root, outDir)} from ${protoFiles.length} files`);

@@ -1,6 +1,8 @@
-import type { Event } from '../../../proto/generated/gofer/v1/Event.js';
-import type { GetEventRequest__Output as GetReq } from '../../../proto/generated/gofer/v1/GetEventRequest.js';
-import type { ListEventsRequest__Output as ListReq } from '../../../proto/generated/gofer/v1/ListEventsRequest.js';
+import type {
+  Event,
+  GetEventRequest__Output as GetReq,
+  ListEventsRequest__Output as ListReq,
+} from '../../../proto/generated/gofer/v1/index.js';
 import { eventToWire } from '../../../proto/model-wire.js';
 import type { Auth } from '../../contracts/auth.js';
 import type { GoferEvent } from '../../contracts/model.js';

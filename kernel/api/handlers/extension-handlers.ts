@@ -1,8 +1,10 @@
-import type { InstallExtensionRequest__Output as InstallReq } from '../../../proto/generated/gofer/v1/InstallExtensionRequest.js';
-import type { GetExtensionRequest__Output as ByNameReq } from '../../../proto/generated/gofer/v1/GetExtensionRequest.js';
-import type { SubscribeRequest__Output as SubscribeReq } from '../../../proto/generated/gofer/v1/SubscribeRequest.js';
-import type { UnsubscribeRequest__Output as KeyReq } from '../../../proto/generated/gofer/v1/UnsubscribeRequest.js';
-import type { ListSubscriptionsRequest__Output as ListSubsReq } from '../../../proto/generated/gofer/v1/ListSubscriptionsRequest.js';
+import type {
+  InstallExtensionRequest__Output as InstallReq,
+  GetExtensionRequest__Output as ByNameReq,
+  SubscribeRequest__Output as SubscribeReq,
+  UnsubscribeRequest__Output as KeyReq,
+  ListSubscriptionsRequest__Output as ListSubsReq,
+} from '../../../proto/generated/gofer/v1/index.js';
 import { extensionToWire, subscriptionToWire } from '../../../proto/extension-wire.js';
 import { GoferError } from '../../errors.js';
 import type { ExtensionService, KernelServices, SubscriptionService } from '../kernel-services.js';

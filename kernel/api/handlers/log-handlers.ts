@@ -1,6 +1,8 @@
-import type { LogChunk } from '../../../proto/generated/gofer/v1/LogChunk.js';
-import type { RunLogsRequest__Output as RunLogsReq } from '../../../proto/generated/gofer/v1/RunLogsRequest.js';
-import type { TaskRunLogsRequest__Output as TaskLogsReq } from '../../../proto/generated/gofer/v1/TaskRunLogsRequest.js';
+import type {
+  LogChunk,
+  RunLogsRequest__Output as RunLogsReq,
+  TaskRunLogsRequest__Output as TaskLogsReq,
+} from '../../../proto/generated/gofer/v1/index.js';
 import { enumToWire } from '../../../proto/wire-enum.js';
 import type { KernelServices, LogChunk as KernelChunk } from '../kernel-services.js';
 import { type Handler, stream } from '../call-guard.js';

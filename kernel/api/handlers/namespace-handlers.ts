@@ -1,8 +1,10 @@
-import type { CreateNamespaceRequest__Output as CreateReq } from '../../../proto/generated/gofer/v1/CreateNamespaceRequest.js';
-import type { DeleteNamespaceRequest__Output as DeleteReq } from '../../../proto/generated/gofer/v1/DeleteNamespaceRequest.js';
-import type { GetNamespaceRequest__Output as GetReq } from '../../../proto/generated/gofer/v1/GetNamespaceRequest.js';
-import type { ListNamespacesRequest__Output as ListReq } from '../../../proto/generated/gofer/v1/ListNamespacesRequest.js';
-import type { UpdateNamespaceRequest__Output as UpdateReq } from '../../../proto/generated/gofer/v1/UpdateNamespaceRequest.js';
+import type {
+  CreateNamespaceRequest__Output as CreateReq,
+  DeleteNamespaceRequest__Output as DeleteReq,
+  GetNamespaceRequest__Output as GetReq,
+  ListNamespacesRequest__Output as ListReq,
+  UpdateNamespaceRequest__Output as UpdateReq,
+} from '../../../proto/generated/gofer/v1/index.js';
 import { namespaceToWire } from '../../../proto/model-wire.js';
 import type { Auth } from '../../contracts/auth.js';
 import type { Namespace } from '../../contracts/model.js';

@@ -1,11 +1,13 @@
-import type { DeletePipelineObjectRequest__Output as DeletePipelineReq } from '../../../proto/generated/gofer/v1/DeletePipelineObjectRequest.js';
-import type { DeleteRunObjectRequest__Output as DeleteRunReq } from '../../../proto/generated/gofer/v1/DeleteRunObjectRequest.js';
-import type { GetPipelineObjectRequest__Output as GetPipelineReq } from '../../../proto/generated/gofer/v1/GetPipelineObjectRequest.js';
-import type { GetRunObjectRequest__Output as GetRunReq } from '../../../proto/generated/gofer/v1/GetRunObjectRequest.js';
-import type { ListPipelineObjectsRequest__Output as ListPipelineReq } from '../../../proto/generated/gofer/v1/ListPipelineObjectsRequest.js';
-import type { ListRunObjectsRequest__Output as ListRunReq } from '../../../proto/generated/gofer/v1/ListRunObjectsRequest.js';
-import type { PutPipelineObjectRequest__Output as PutPipelineReq } from '../../../proto/generated/gofer/v1/PutPipelineObjectRequest.js';
-import type { PutRunObjectRequest__Output as PutRunReq } from '../../../proto/generated/gofer/v1/PutRunObjectRequest.js';
+import type {
+  DeletePipelineObjectRequest__Output as DeletePipelineReq,
+  DeleteRunObjectRequest__Output as DeleteRunReq,
+  GetPipelineObjectRequest__Output as GetPipelineReq,
+  GetRunObjectRequest__Output as GetRunReq,
+  ListPipelineObjectsRequest__Output as ListPipelineReq,
+  ListRunObjectsRequest__Output as ListRunReq,
+  PutPipelineObjectRequest__Output as PutPipelineReq,
+  PutRunObjectRequest__Output as PutRunReq,
+} from '../../../proto/generated/gofer/v1/index.js';
 import type { ObjectInfo, ObjectKey, ObjectScope } from '../../contracts/object-store.js';
 import type { KernelServices } from '../kernel-services.js';
 import { type Handler, unary } from '../call-guard.js';

@@ -1,9 +1,11 @@
-import type { DeployPipelineRequest__Output as DeployReq } from '../../../proto/generated/gofer/v1/DeployPipelineRequest.js';
-import type { GetPipelineConfigRequest__Output as GetConfigReq } from '../../../proto/generated/gofer/v1/GetPipelineConfigRequest.js';
-import type { GetPipelineRequest__Output as ByIdReq } from '../../../proto/generated/gofer/v1/GetPipelineRequest.js';
-import type { ListPipelineConfigsRequest__Output as ListConfigsReq } from '../../../proto/generated/gofer/v1/ListPipelineConfigsRequest.js';
-import type { ListPipelinesRequest__Output as ListReq } from '../../../proto/generated/gofer/v1/ListPipelinesRequest.js';
-import type { RegisterPipelineRequest__Output as RegisterReq } from '../../../proto/generated/gofer/v1/RegisterPipelineRequest.js';
+import type {
+  DeployPipelineRequest__Output as DeployReq,
+  GetPipelineConfigRequest__Output as GetConfigReq,
+  GetPipelineRequest__Output as ByIdReq,
+  ListPipelineConfigsRequest__Output as ListConfigsReq,
+  ListPipelinesRequest__Output as ListReq,
+  RegisterPipelineRequest__Output as RegisterReq,
+} from '../../../proto/generated/gofer/v1/index.js';
 import { pipelineToWire, versionToWire } from '../../../proto/model-wire.js';
 import { configFromWire } from '../../../proto/pipeline-config-wire.js';
 import { invalidArgument } from '../../errors.js';

@@ -1,6 +1,8 @@
-import type { GetPluginRequest__Output as ByIdReq } from '../../../proto/generated/gofer/v1/GetPluginRequest.js';
-import type { InstallPluginRequest__Output as InstallReq } from '../../../proto/generated/gofer/v1/InstallPluginRequest.js';
-import type { Plugin } from '../../../proto/generated/gofer/v1/Plugin.js';
+import type {
+  GetPluginRequest__Output as ByIdReq,
+  InstallPluginRequest__Output as InstallReq,
+  Plugin,
+} from '../../../proto/generated/gofer/v1/index.js';
 import { GoferError } from '../../errors.js';
 import type { KernelServices, PluginService, PluginView } from '../kernel-services.js';
 import { type Handler, unary } from '../call-guard.js';

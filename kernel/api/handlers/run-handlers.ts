@@ -1,12 +1,14 @@
-import type { CancelAllRunsRequest__Output as CancelAllReq } from '../../../proto/generated/gofer/v1/CancelAllRunsRequest.js';
-import type { CancelRunRequest__Output as CancelReq } from '../../../proto/generated/gofer/v1/CancelRunRequest.js';
-import type { CancelTaskRunRequest__Output as CancelTaskReq } from '../../../proto/generated/gofer/v1/CancelTaskRunRequest.js';
-import type { GetRunRequest__Output as GetReq } from '../../../proto/generated/gofer/v1/GetRunRequest.js';
-import type { GetTaskRunRequest__Output as GetTaskReq } from '../../../proto/generated/gofer/v1/GetTaskRunRequest.js';
-import type { ListRunsRequest__Output as ListReq } from '../../../proto/generated/gofer/v1/ListRunsRequest.js';
-import type { ListTaskRunsRequest__Output as ListTasksReq } from '../../../proto/generated/gofer/v1/ListTaskRunsRequest.js';
-import type { RetryRunRequest__Output as RetryReq } from '../../../proto/generated/gofer/v1/RetryRunRequest.js';
-import type { StartRunRequest__Output as StartReq } from '../../../proto/generated/gofer/v1/StartRunRequest.js';
+import type {
+  CancelAllRunsRequest__Output as CancelAllReq,
+  CancelRunRequest__Output as CancelReq,
+  CancelTaskRunRequest__Output as CancelTaskReq,
+  GetRunRequest__Output as GetReq,
+  GetTaskRunRequest__Output as GetTaskReq,
+  ListRunsRequest__Output as ListReq,
+  ListTaskRunsRequest__Output as ListTasksReq,
+  RetryRunRequest__Output as RetryReq,
+  StartRunRequest__Output as StartReq,
+} from '../../../proto/generated/gofer/v1/index.js';
 import { runToWire, taskRunToWire } from '../../../proto/model-wire.js';
 import type { Principal } from '../../contracts/auth.js';
 import type { Initiator } from '../../contracts/model.js';

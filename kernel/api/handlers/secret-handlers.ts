@@ -1,10 +1,12 @@
-import type { DeleteGlobalSecretRequest__Output as DeleteGlobalReq } from '../../../proto/generated/gofer/v1/DeleteGlobalSecretRequest.js';
-import type { DeletePipelineSecretRequest__Output as DeletePipelineReq } from '../../../proto/generated/gofer/v1/DeletePipelineSecretRequest.js';
-import type { GetGlobalSecretRequest__Output as GetGlobalReq } from '../../../proto/generated/gofer/v1/GetGlobalSecretRequest.js';
-import type { GetPipelineSecretRequest__Output as GetPipelineReq } from '../../../proto/generated/gofer/v1/GetPipelineSecretRequest.js';
-import type { ListPipelineSecretsRequest__Output as ListPipelineReq } from '../../../proto/generated/gofer/v1/ListPipelineSecretsRequest.js';
-import type { PutGlobalSecretRequest__Output as PutGlobalReq } from '../../../proto/generated/gofer/v1/PutGlobalSecretRequest.js';
-import type { PutPipelineSecretRequest__Output as PutPipelineReq } from '../../../proto/generated/gofer/v1/PutPipelineSecretRequest.js';
+import type {
+  DeleteGlobalSecretRequest__Output as DeleteGlobalReq,
+  DeletePipelineSecretRequest__Output as DeletePipelineReq,
+  GetGlobalSecretRequest__Output as GetGlobalReq,
+  GetPipelineSecretRequest__Output as GetPipelineReq,
+  ListPipelineSecretsRequest__Output as ListPipelineReq,
+  PutGlobalSecretRequest__Output as PutGlobalReq,
+  PutPipelineSecretRequest__Output as PutPipelineReq,
+} from '../../../proto/generated/gofer/v1/index.js';
 import type { SecretInfo } from '../../contracts/secret-store.js';
 import type { KernelServices } from '../kernel-services.js';
 import { type Handler, unary } from '../call-guard.js';

@@ -1,9 +1,11 @@
-import type { CreateTokenRequest__Output as CreateReq } from '../../../proto/generated/gofer/v1/CreateTokenRequest.js';
-import type { DeleteTokenRequest__Output as DeleteReq } from '../../../proto/generated/gofer/v1/DeleteTokenRequest.js';
-import type { DisableTokenRequest__Output as DisableReq } from '../../../proto/generated/gofer/v1/DisableTokenRequest.js';
-import type { EnableTokenRequest__Output as EnableReq } from '../../../proto/generated/gofer/v1/EnableTokenRequest.js';
-import type { GetTokenRequest__Output as GetReq } from '../../../proto/generated/gofer/v1/GetTokenRequest.js';
-import type { WhoAmIResponse } from '../../../proto/generated/gofer/v1/WhoAmIResponse.js';
+import type {
+  CreateTokenRequest__Output as CreateReq,
+  DeleteTokenRequest__Output as DeleteReq,
+  DisableTokenRequest__Output as DisableReq,
+  EnableTokenRequest__Output as EnableReq,
+  GetTokenRequest__Output as GetReq,
+  WhoAmIResponse,
+} from '../../../proto/generated/gofer/v1/index.js';
 import { tokenKindFromWire, tokenToWire } from '../../../proto/token-wire.js';
 import { invalidArgument } from '../../errors.js';
 import type { KernelServices } from '../kernel-services.js';
