@@ -22,6 +22,7 @@ import {
 import type { TranspiledComponent } from './component-cache.js';
 import { WasmExtensionError } from './wasm-extension-error.js';
 import type { WorkerData } from './wasm-extension-worker.js';
+import { skipOptimizingGlueInit } from './component-glue-tuning.js';
 
 const WORKER_URL = new URL('./wasm-extension-worker.js', import.meta.url);
 const kv = (map: Record<string, string>) => Object.entries(map);
@@ -68,6 +69,7 @@ export class WasmExtensionInstance implements ExtensionInstance {
       buffer,
       port: port2,
     };
+    skipOptimizingGlueInit();
     const worker = new Worker(WORKER_URL, { workerData, transferList: [port2] });
     const instance = new WasmExtensionInstance(spec, worker, new CallChannel(buffer, port1));
     await instance.ready(startTimeoutMs);

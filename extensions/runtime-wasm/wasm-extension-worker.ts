@@ -17,7 +17,7 @@ import {
   type ReadyMessage,
 } from './call-channel.js';
 import { isImportAllowed } from './import-policy.js';
-import { prepareForComponentGlue } from './component-glue-tuning.js';
+import { stubMissingJspi } from './component-glue-tuning.js';
 import { capMemory } from './memory-cap.js';
 import { GuestAdapter, type Guest } from './guest-adapter.js';
 
@@ -91,7 +91,7 @@ async function importObject(): Promise<Record<string, unknown>> {
 }
 
 async function instantiateGuest(): Promise<Guest> {
-  prepareForComponentGlue();
+  stubMissingJspi();
   const glue = (await import(pathToFileURL(join(data.componentDir, data.jsFile)).href)) as {
     instantiate: (
       getCoreModule: (file: string) => Promise<CoreModule>,

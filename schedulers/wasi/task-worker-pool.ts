@@ -6,6 +6,7 @@
  * terminated and never reused, so nothing a misbehaving task left behind reaches another task.
  */
 import { Worker } from 'node:worker_threads';
+import { skipOptimizingGlueInit } from '../../extensions/runtime-wasm/component-glue-tuning.js';
 
 const WORKER_URL = new URL('./wasi-task-worker.js', import.meta.url);
 
@@ -60,6 +61,7 @@ const ignore = () => undefined;
 
 function spawn(): Worker {
   // The worker inherits no environment of the kernel's and no stdio: the task sees only WASI.
+  skipOptimizingGlueInit();
   const worker = new Worker(WORKER_URL, { env: {}, stdout: true, stderr: true });
   // An idle worker that dies is simply not there to be picked; `exit` of a busy one is watched
   // by its workload.

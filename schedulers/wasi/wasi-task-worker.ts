@@ -6,7 +6,7 @@
  */
 import { pathToFileURL } from 'node:url';
 import { parentPort } from 'node:worker_threads';
-import { prepareForComponentGlue } from '../../extensions/runtime-wasm/component-glue-tuning.js';
+import { stubMissingJspi } from '../../extensions/runtime-wasm/component-glue-tuning.js';
 import { WasiExit, createVirtualWasi, type OutputStreamName } from './virtual-wasi.js';
 
 export interface TaskRunRequest {
@@ -67,7 +67,7 @@ async function runTask(data: TaskRunRequest): Promise<TaskWorkerMessage> {
   }
 }
 
-prepareForComponentGlue();
+stubMissingJspi();
 
 // Tasks arrive only between runs: `run` below is synchronous, so the next message waits for it.
 parentPort?.on('message', (request: TaskRunRequest) => {
