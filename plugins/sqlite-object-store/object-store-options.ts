@@ -1,6 +1,5 @@
 import { join } from 'node:path';
-import { parseDuration } from '../../sdk/config/duration.js';
-import { numberSetting } from '../../sdk/config/setting-values.js';
+import { parseBusyTimeout } from '../sqlite-common/busy-timeout.js';
 
 /** How the store opens its file; read from the `object_store.sqlite` config section. */
 export interface ObjectStoreOptions {
@@ -32,19 +31,12 @@ export function readObjectStoreOptions(
       'set it to e.g. "/var/lib/gofer/objects.db" or leave it empty for the data directory',
     );
   }
-  let busyTimeoutMs = 5000;
-  const busyNumber = numberSetting(busy);
-  if (busyNumber !== undefined && Number.isInteger(busyNumber) && busyNumber >= 0) {
-    busyTimeoutMs = busyNumber;
-  } else if (busy !== undefined && busy !== '') {
-    const ms = typeof busy === 'string' ? parseDuration(busy) : undefined;
-    if (ms === undefined) {
-      throw new ObjectStoreConfigError(
-        `object_store.sqlite.busy_timeout ${JSON.stringify(busy)} is not a duration`,
-        'use e.g. "5s" or "500ms"',
-      );
-    }
-    busyTimeoutMs = ms;
+  const busyTimeoutMs = parseBusyTimeout(busy);
+  if (busyTimeoutMs === undefined) {
+    throw new ObjectStoreConfigError(
+      `object_store.sqlite.busy_timeout ${JSON.stringify(busy)} is not a duration`,
+      'use e.g. "5s" or "500ms"',
+    );
   }
   return { path: path ? path : join(dataDir, 'objects.db'), busyTimeoutMs };
 }

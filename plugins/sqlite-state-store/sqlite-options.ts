@@ -1,6 +1,5 @@
 import { join } from 'node:path';
-import { parseDuration } from '../../sdk/config/duration.js';
-import { numberSetting } from '../../sdk/config/setting-values.js';
+import { parseBusyTimeout } from '../sqlite-common/busy-timeout.js';
 
 /** How the store opens its file; read from the `state_store.sqlite` config section. */
 export interface SqliteOptions {
@@ -8,8 +7,6 @@ export interface SqliteOptions {
   /** How long a writer waits for another writer's lock before failing. */
   busyTimeoutMs: number;
 }
-
-const DEFAULT_BUSY_TIMEOUT_MS = 5000;
 
 /** Thrown for a config section the store cannot use; `code` matches the kernel's catalogue. */
 export class SqliteConfigError extends Error {
@@ -44,16 +41,12 @@ export function readSqliteOptions(
 }
 
 function readBusyTimeout(value: unknown): number {
-  if (value === undefined || value === '') return DEFAULT_BUSY_TIMEOUT_MS;
-  const ms = numberSetting(value);
-  if (ms !== undefined && Number.isInteger(ms) && ms >= 0) return ms;
-
-  const parsed = typeof value === 'string' ? parseDuration(value) : undefined;
-  if (parsed === undefined) {
+  const ms = parseBusyTimeout(value);
+  if (ms === undefined) {
     throw new SqliteConfigError(
       `state_store.sqlite.busy_timeout ${JSON.stringify(value)} is not a duration; ` +
         `use e.g. "5s" or "500ms"`,
     );
   }
-  return parsed;
+  return ms;
 }
