@@ -7,7 +7,7 @@ import type { Page, StateStore } from '../contracts/state-store.js';
 import { failedPrecondition, GoferError, invalidArgument } from '../errors.js';
 import type { EventBus } from '../events/event-bus.js';
 import type { LogPaths } from '../logs/log-paths.js';
-import type { TaskConfig } from '../../sdk/config/pipeline-config.js';
+import type { PipelineConfig, TaskConfig } from '../../sdk/config/pipeline-config.js';
 import { CoalescingSweeper } from './coalescing-sweeper.js';
 import { RunExecutor } from './run-executor.js';
 import { RunQueue } from './run-queue.js';
@@ -179,10 +179,7 @@ export class RunOrchestrator implements RunService {
     for (const run of unfinished) {
       if (run.state === 'QUEUED') continue;
       const taskRuns = await store.listTaskRuns(run.namespace, run.pipeline, run.id);
-      // Only for what to mask; a config that cannot be read fails the run in `launch` below.
-      const config = await store
-        .getConfig(run.namespace, run.pipeline, run.version)
-        .catch(() => undefined);
+      const config = await this.configOf(run);
       const adopted = new Map<string, WorkloadHandle>();
       for (const tr of taskRuns) {
         if (tr.state !== 'RUNNING' && tr.state !== 'PROCESSING') continue;
@@ -196,7 +193,7 @@ export class RunOrchestrator implements RunService {
             Number(w.labels.attempt) === tr.attempt,
         );
         if (!found) continue;
-        const task = config?.config.tasks.find((t) => t.id === tr.id);
+        const task = config.tasks.find((t) => t.id === tr.id);
         const mask = task ? await this.masksFor(run, task) : [];
         adopted.set(tr.id, await scheduler.adopt(found.id, { mask }));
       }
@@ -208,7 +205,7 @@ export class RunOrchestrator implements RunService {
         runKey(run.namespace, run.pipeline, run.id),
         `${run.namespace}/${run.pipeline}`,
       );
-      await this.launch(run, taskRuns, adopted);
+      await this.launch(run, config, taskRuns, adopted);
     }
     for (const run of unfinished) if (run.state === 'QUEUED') await this.enqueue(run);
   }
@@ -292,7 +289,7 @@ export class RunOrchestrator implements RunService {
       admit: () => {
         const launched = this.opts.store
           .listTaskRuns(run.namespace, run.pipeline, run.id)
-          .then((taskRuns) => this.launch(run, taskRuns, new Map()))
+          .then(async (taskRuns) => this.launch(run, await this.configOf(run), taskRuns, new Map()))
           .catch((err) => this.opts.logger.error({ run: run.id, err }, 'could not start run'))
           .finally(() => this.launching.delete(key));
         this.launching.set(key, launched);
@@ -300,12 +297,17 @@ export class RunOrchestrator implements RunService {
     });
   }
 
+  /** The pipeline config the run was started on. */
+  private async configOf(run: Run): Promise<PipelineConfig> {
+    return (await this.opts.store.getConfig(run.namespace, run.pipeline, run.version)).config;
+  }
+
   private async launch(
     run: Run,
+    config: PipelineConfig,
     taskRuns: TaskRun[],
     adopted: Map<string, WorkloadHandle>,
   ): Promise<void> {
-    const config = await this.opts.store.getConfig(run.namespace, run.pipeline, run.version);
     const key = runKey(run.namespace, run.pipeline, run.id);
     const executor = new RunExecutor(
       {
@@ -321,7 +323,7 @@ export class RunOrchestrator implements RunService {
         preparation: this.opts.preparation,
       },
       run,
-      config.config,
+      config,
       taskRuns,
     );
     this.executors.set(key, executor);
