@@ -46,8 +46,8 @@ export class SqliteObjectStore implements ObjectStore {
     (key: ObjectKey, value: Buffer, opts: PutObjectOptions) => PutObjectResult
   >;
   private readonly putGroup: Database.Transaction<(group: QueuedPut[]) => PutOutcome[]>;
+  /** Puts waiting for the next group; the first of a group schedules its commit. */
   private queued: QueuedPut[] = [];
-  private flushScheduled = false;
 
   private constructor(private readonly db: Database.Database) {
     const scope = 'namespace = ? AND pipeline = ? AND run = ?';
@@ -113,16 +113,16 @@ export class SqliteObjectStore implements ObjectStore {
 
   put(key: ObjectKey, value: Buffer, opts: PutObjectOptions = {}): Promise<PutObjectResult> {
     return new Promise((resolve, reject) => {
-      this.queued.push({ key, value, opts, resolve, reject });
-      if (this.flushScheduled) return;
-      this.flushScheduled = true;
-      setImmediate(() => this.flushPuts());
+      if (this.queued.push({ key, value, opts, resolve, reject }) === 1) {
+        setImmediate(() => this.flushPuts());
+      }
     });
   }
 
   private flushPuts(): void {
-    this.flushScheduled = false;
     const group = this.queued;
+    // Already committed by close, which does not wait for the turn.
+    if (group.length === 0) return;
     this.queued = [];
     let outcomes: PutOutcome[];
     try {
