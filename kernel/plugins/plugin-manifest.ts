@@ -61,7 +61,8 @@ function readRawManifest(dir: string): { raw: unknown; file: string } {
   } catch (err) {
     throw new GoferError(
       'FAILED_PRECONDITION',
-      `plugin at ${dir} has no readable ${MANIFEST_FILE} or "gofer" field in ${PACKAGE_FILE}: ${(err as Error).message}`,
+      `plugin at ${dir} has no readable ${MANIFEST_FILE} or "gofer" field in ${PACKAGE_FILE}: ` +
+        (err as Error).message,
       `add a ${MANIFEST_FILE} (see docs/plugins.md) or remove ${dir} from plugins.paths`,
     );
   }
@@ -91,7 +92,8 @@ export function checkManifest(raw: unknown, kernelVersion: string): string[] {
     problems.push('"kernel" must be a semver range of supported kernel versions, like ^0.1.0');
   } else if (!semver.satisfies(kernelVersion, range, { includePrerelease: true })) {
     problems.push(
-      `it supports kernel ${range} but this kernel is ${kernelVersion}; install a version of the plugin made for ${kernelVersion}`,
+      `it supports kernel ${range} but this kernel is ${kernelVersion}; install a version of ` +
+        `the plugin made for ${kernelVersion}`,
     );
   }
 

@@ -150,8 +150,10 @@ export class PluginRegistry implements PluginService {
   async remove(id: string): Promise<void> {
     const view = await this.get(id);
     if (view.origin === 'built-in' || view.origin === 'configured') {
+      const where =
+        view.origin === 'built-in' ? 'built into Gofer' : `listed in plugins.paths (${view.dir})`;
       throw failedPrecondition(
-        `plugin "${id}" is ${view.origin === 'built-in' ? 'built into Gofer' : `listed in plugins.paths (${view.dir})`} and cannot be removed`,
+        `plugin "${id}" is ${where} and cannot be removed`,
         view.origin === 'built-in'
           ? 'select another engine instead of removing it'
           : 'remove its folder from plugins.paths',
@@ -193,8 +195,10 @@ export class PluginRegistry implements PluginService {
     const subs = await this.deps.store.listSubscriptions({ extension: view.name });
     if (subs.length > 0) {
       throw failedPrecondition(
-        `plugin "${view.id}" is in use: extension ${view.name} has ${subs.length} subscription(s), e.g. ${subs[0].namespace}/${subs[0].pipeline}`,
-        `unsubscribe those pipelines first (gofer subscription list), or use \`gofer extension uninstall ${view.name}\` to remove it with them`,
+        `plugin "${view.id}" is in use: extension ${view.name} has ${subs.length} ` +
+          `subscription(s), e.g. ${subs[0].namespace}/${subs[0].pipeline}`,
+        'unsubscribe those pipelines first (gofer subscription list), or use ' +
+          `\`gofer extension uninstall ${view.name}\` to remove it with them`,
       );
     }
     await extensions.uninstall(view.name).catch((err: GoferError) => {

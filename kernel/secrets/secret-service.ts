@@ -123,7 +123,8 @@ function checkNamespacePattern(pattern: string): void {
   }
   if (!valid) {
     throw invalidArgument(
-      `namespace pattern ${JSON.stringify(pattern)} is not valid: use a namespace name, or one with * and ? as wildcards matching the whole name`,
+      `namespace pattern ${JSON.stringify(pattern)} is not valid: use a namespace name, or ` +
+        'one with * and ? as wildcards matching the whole name',
       'e.g. --namespaces team-a,team-*',
     );
   }
@@ -141,7 +142,8 @@ function checkKey(key: string): void {
 function checkValue(key: string, value: Buffer): void {
   if (value.length < MIN_SECRET_BYTES) {
     throw invalidArgument(
-      `secret "${key}" is ${value.length} bytes; secrets must be at least ${MIN_SECRET_BYTES} bytes so that masking them in logs is safe`,
+      `secret "${key}" is ${value.length} bytes; secrets must be at least ${MIN_SECRET_BYTES} ` +
+        'bytes so that masking them in logs is safe',
       `use a value of ${MIN_SECRET_BYTES} bytes or more`,
     );
   }

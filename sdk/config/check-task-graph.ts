@@ -20,7 +20,9 @@ export function checkTaskGraph(tasks: readonly GraphTask[], problems: Problem[])
     if (earlier) {
       problems.push({
         path: `tasks[${task.index}].id`,
-        message: `task ${quote(task.id)}: duplicate task id, also used by tasks[${earlier.index}]; task ids must be unique`,
+        message:
+          `task ${quote(task.id)}: duplicate task id, also used by tasks[${earlier.index}]; ` +
+          'task ids must be unique',
         tasks: [task.id],
       });
     } else first.set(task.id, task);
@@ -53,7 +55,10 @@ export function checkTaskGraph(tasks: readonly GraphTask[], problems: Problem[])
     const owner = first.get(cycle[0]);
     problems.push({
       path: owner ? `tasks[${owner.index}].depends_on` : 'tasks',
-      message: `tasks ${cycle.map(quote).join(', ')} form a dependency cycle: ${[...cycle, cycle[0]].join(' -> ')} (each depends on the next); remove one of these dependencies`,
+      message:
+        `tasks ${cycle.map(quote).join(', ')} form a dependency cycle: ` +
+        `${[...cycle, cycle[0]].join(' -> ')} (each depends on the next); ` +
+        'remove one of these dependencies',
       tasks: cycle,
     });
   }

@@ -196,12 +196,14 @@ function checkVariables(value: unknown, at: string, r: Reporter): void {
     if (!VARIABLE_KEY_PATTERN.test(key)) {
       r.add(
         path,
-        `variable key ${quote(key)} must match ${VARIABLE_KEY_PATTERN.source} (letters, digits and _, not starting with a digit)`,
+        `variable key ${quote(key)} must match ${VARIABLE_KEY_PATTERN.source} ` +
+          '(letters, digits and _, not starting with a digit)',
       );
     } else if (key.startsWith(RESERVED_VARIABLE_PREFIX)) {
       r.add(
         path,
-        `variable key ${quote(key)} starts with ${RESERVED_VARIABLE_PREFIX}, which is reserved for system variables; rename it`,
+        `variable key ${quote(key)} starts with ${RESERVED_VARIABLE_PREFIX}, which is reserved ` +
+          'for system variables; rename it',
       );
     }
     if (typeof val !== 'string') {
